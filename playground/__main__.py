@@ -1,0 +1,103 @@
+"""Command line: ``playground [--panel NAME] [--seed N] [--steps K] [--theme T] [--presentation] [--size WxH]
+[--screenshot FILE.png] [--list-panels]``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from playground import panels as registry
+from playground.theme import THEMES
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x720, not {text!r}") from None
+    if not (200 <= width <= 10000 and 200 <= height <= 10000):
+        raise argparse.ArgumentTypeError(f"size {width}x{height} is out of range (200…10000 each way)")
+    return width, height
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="playground", description="Live demos of generative models.")
+    names = [entry.name for entry in registry.PANELS]
+    parser.add_argument("--panel", choices=names, help="panel to open")
+    parser.add_argument("--seed", type=int, help="random seed for that panel")
+    parser.add_argument("--steps", type=int, default=0, help="run this many steps, then stop (and screenshot)")
+    parser.add_argument("--theme", choices=list(THEMES), help="colour theme")
+    parser.add_argument("--presentation", action="store_true", help="large fonts, lines and markers")
+    parser.add_argument("--size", type=parse_size, help="window size, e.g. 1280x720")
+    parser.add_argument("--screenshot", metavar="FILE.png", help="write a screenshot of the window and exit")
+    parser.add_argument("--list-panels", action="store_true", help="list the panels and exit")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_panels:
+        for entry in registry.PANELS:
+            print(f"{entry.name:12s} {entry.title}")
+        return 0
+    if args.steps < 0:
+        print("playground: --steps must be ≥ 0", file=sys.stderr)
+        return 2
+
+    # One binding for pyqtgraph and everything else, chosen before any of them is imported.
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    os.environ.setdefault("QT_API", "pyside6")
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from playground.app import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Generative Playground")
+    app.setOrganizationName("GenerativePlayground")
+    app.setStyle("Fusion")
+    # A scripted run (screenshot) must look the same everywhere: it neither reads nor writes the user's settings.
+    settings = None if args.screenshot else QSettings()
+    window = MainWindow(settings=settings, theme=args.theme, presentation=args.presentation or None,
+                        panel=args.panel)
+    if args.size:
+        window.resize(*args.size)
+    app.aboutToQuit.connect(window.shutdown)
+    window.show()
+    panel = window.current
+    assert panel is not None
+    if args.seed is not None:
+        panel.reset(args.seed)
+        window.transport.set_seed(args.seed)
+    if args.steps:
+        panel.step(args.steps)
+
+    if args.screenshot:
+        target = args.steps
+
+        def maybe_finish(snapshot) -> None:
+            if snapshot.step < target:
+                return
+            panel.rendered.disconnect(maybe_finish)
+            # One more turn of the event loop so layouts settle before the grab.
+            QTimer.singleShot(100, finish)
+
+        def finish() -> None:
+            ok = window.grab().save(args.screenshot)
+            if not ok:
+                print(f"playground: could not write {args.screenshot}", file=sys.stderr)
+            window.close()
+            app.exit(0 if ok else 1)
+
+        def too_slow() -> None:
+            print(f"playground: no snapshot at step {target} after 120 s", file=sys.stderr)
+            window.close()
+            app.exit(1)
+
+        panel.rendered.connect(maybe_finish)
+        QTimer.singleShot(120_000, too_slow)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""The panel base class: a declaration (name, title, icon, explanation) plus the life of one worker.
+
+A subclass provides four things: ``create_model()``, ``build()`` (controls and plots, created once),
+``render(snapshot)`` (``setData`` on existing items), and optionally ``state()``/``restore_state()`` for settings.
+Everything that touches the model goes through the worker's command queue; the UI thread never calls ``step()``.
+"""
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any, Callable, ClassVar
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from playground.models.base import (Call, Done, Fault, Pause, Play, Progress, Reset, SetParams, SetSpeed, Snapshot,
+                                    Step)
+from playground.panels.worker import ModelWorker
+from playground.resources import asset_text
+from playground.theme import Theme
+from playground.widgets.message_bar import MessageBar
+
+
+class Panel(QWidget):
+    name: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    icon: ClassVar[str] = ""            # file name under assets/icons/
+    default_speed: ClassVar[float | None] = 20
+
+    #: A snapshot was drawn (tests and the command line wait on this).
+    rendered = Signal(object)
+    playing_changed = Signal(bool)
+    #: (step, measured steps per second)
+    stats_changed = Signal(int, float)
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"panel:{self.name}")
+        self.theme = theme
+        self.seed = 0
+        self.speed: float | None = self.default_speed
+        self.playing = False
+        self.worker: ModelWorker | None = None
+        self.last_snapshot: Snapshot | None = None
+        self.last_render_seconds = 0.0
+        self._rate_window: deque[tuple[float, int]] = deque(maxlen=40)
+        self._pending_calls: dict[str, Callable[[Any], None]] = {}
+        self.model = self.create_model()
+
+        self.message_bar = MessageBar(self)
+        self.body = QWidget(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(6, 6, 6, 6)
+        outer.addWidget(self.message_bar)
+        outer.addWidget(self.body, 1)
+        self.build()
+
+    # --- what a subclass provides --------------------------------------------------------------------------------
+    def create_model(self) -> Any:
+        raise NotImplementedError
+
+    def build(self) -> None:
+        raise NotImplementedError
+
+    def render(self, snapshot: Snapshot) -> None:
+        raise NotImplementedError
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+
+    def state(self) -> dict[str, Any]:
+        """JSON-able parameters to save between sessions."""
+        return {}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        """Apply saved parameters; raise ValueError if they make no sense (the app then keeps defaults)."""
+
+    def on_fault(self, fault: Fault) -> None:
+        level = "warning" if fault.bad_input else "error"
+        self.message_bar.show_message(fault.message, level)
+
+    @classmethod
+    def explanation(cls) -> str:
+        return asset_text("explanations", f"{cls.name}.md")
+
+    # --- worker life ---------------------------------------------------------------------------------------------
+    @property
+    def active(self) -> bool:
+        return self.worker is not None
+
+    def activate(self) -> None:
+        """Start the worker (the panel became visible). Resumes playing if it was playing when hidden."""
+        if self.worker is not None:
+            return
+        worker = ModelWorker(self.model, playing=self.playing, steps_per_second=self.speed)
+        worker.wake.connect(self._on_wake)
+        self.worker = worker
+        self._rate_window.clear()
+        worker.start()
+
+    def deactivate(self) -> None:
+        """Stop the worker (hidden or closing). The model object and the playing flag stay for next time."""
+        worker, self.worker = self.worker, None
+        if worker is None:
+            return
+        worker.wake.disconnect(self._on_wake)
+        if not worker.stop(timeout_ms=5000):  # a step longer than 5 s would be a bug in a model
+            worker.terminate()
+            worker.wait()
+        events, latest = worker.take()
+        self._handle(events, latest)
+
+    def send(self, command: Any) -> None:
+        if self.worker is None:
+            self.activate()
+        assert self.worker is not None
+        self.worker.send(command)
+
+    def replace_model(self, model: Any) -> None:
+        """Swap in a new model (a structural change). The old worker is stopped first."""
+        was_active = self.worker is not None
+        self.deactivate()
+        self.model = model
+        if was_active:
+            self.activate()
+
+    # --- commands (the transport bar and the panel's own controls call these) -----------------------------------
+    def play(self) -> None:
+        self._set_playing(True)
+        self.send(Play())
+
+    def pause(self) -> None:
+        self._set_playing(False)
+        self.send(Pause())
+
+    def toggle_play(self) -> None:
+        self.pause() if self.playing else self.play()
+
+    def step(self, n: int = 1) -> None:
+        self._set_playing(False)
+        self.send(Step(n))
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self.seed = int(seed)
+        self.message_bar.clear()
+        self.send(Reset(seed=self.seed))
+
+    def set_speed(self, steps_per_second: float | None) -> None:
+        self.speed = steps_per_second
+        self.send(SetSpeed(steps_per_second))
+
+    def set_params(self, **params: Any) -> None:
+        self.send(SetParams(params))
+
+    def call(self, fn: Callable[[Any], Any], label: str, on_done: Callable[[Any], None] | None = None) -> None:
+        """Run ``fn(model)`` on the worker; ``on_done(result)`` runs on the UI thread afterwards."""
+        if on_done is not None:
+            self._pending_calls[label] = on_done
+        self.send(Call(fn, label))
+
+    def _set_playing(self, playing: bool) -> None:
+        if playing != self.playing:
+            self.playing = playing
+            self.playing_changed.emit(playing)
+
+    # --- events from the worker ----------------------------------------------------------------------------------
+    @Slot()
+    def _on_wake(self) -> None:
+        if self.worker is None:
+            return
+        events, latest = self.worker.take()
+        self._handle(events, latest)
+
+    def _handle(self, events: list[Any], latest: Snapshot | None) -> None:
+        for event in events:
+            if isinstance(event, Fault):
+                self._set_playing(False)
+                self.on_fault(event)
+            elif isinstance(event, Done):
+                callback = self._pending_calls.pop(event.label, None)
+                if callback is not None:
+                    callback(event.result)
+            elif isinstance(event, Progress):
+                self.on_progress(event)
+        if latest is not None:
+            self._draw(latest)
+
+    def on_progress(self, progress: Progress) -> None:
+        """Override to show progress of a long Call."""
+
+    def _draw(self, snapshot: Snapshot) -> None:
+        started = time.perf_counter()
+        self.render(snapshot)
+        self.last_render_seconds = time.perf_counter() - started
+        if snapshot.step < getattr(self.last_snapshot, "step", 0):
+            self._rate_window.clear()  # a reset
+        self.last_snapshot = snapshot
+        now = time.monotonic()
+        self._rate_window.append((now, snapshot.step))
+        rate = 0.0
+        t0, s0 = self._rate_window[0]
+        if now - t0 > 0.2:
+            rate = (snapshot.step - s0) / (now - t0)
+        self.stats_changed.emit(snapshot.step, rate)
+        self.rendered.emit(snapshot)

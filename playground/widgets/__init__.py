@@ -1,0 +1,1 @@
+"""Reusable Qt parts shared by the panels."""
