@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, Slot
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QKeySequence, QPainter, QPalette, QShortcut
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QIcon, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (QApplication, QDialog, QDialogButtonBox, QFileDialog, QLabel, QListWidget,
                                QListWidgetItem, QMainWindow, QSplitter, QStackedWidget, QTableWidget,
                                QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
@@ -100,7 +100,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.explanation)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setCollapsible(1, False)
-        self.splitter.setSizes([170, 900, 300])
+        self.splitter.setSizes([150, 1000, 250])
         self.setCentralWidget(self.splitter)
         self.statusBar().addPermanentWidget(self.step_label)
         self.statusBar().addPermanentWidget(self.rate_label)
@@ -237,6 +237,12 @@ class MainWindow(QMainWindow):
         self.theme = get_theme(self.theme_name, presentation=on)
         self.apply_theme()
 
+    def _fit_chrome_to_mode(self) -> None:
+        """At a projector every pixel goes to the plots: the panel list and the explanation step aside
+        (Ctrl+1…6 still switch panels; View → Show explanation brings the text back)."""
+        self.panel_list.setVisible(not self.presentation)
+        self.explanation.setVisible(not self.presentation)
+
     def apply_theme(self) -> None:
         t = self.theme
         app = QApplication.instance()
@@ -259,6 +265,7 @@ class MainWindow(QMainWindow):
         self.panel_list.setIconSize(QSize(round(28 * t.scale), round(28 * t.scale)))
         self.explanation.document().setDefaultFont(font)
         self.presentation_action.setChecked(self.presentation)
+        self._fit_chrome_to_mode()
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == self.theme_name)
         for panel in self.panels.values():
@@ -315,9 +322,7 @@ class MainWindow(QMainWindow):
         generator.setSize(widget.size())
         generator.setViewBox(widget.rect())
         generator.setTitle(f"Generative Playground — {self.current.title}")
-        painter = QPainter(generator)
-        widget.render(painter)
-        painter.end()
+        widget.render(generator)
         return [png, svg]
 
     # --- settings --------------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from scipy import special
 
 __all__ = [
     "Distribution", "ContinuousDistribution", "Categorical", "Gaussian", "Uniform", "Exponential", "Beta",
-    "Mixture", "DrawnDensity", "PRESETS",
+    "Mixture", "DrawnDensity", "PRESETS", "from_dict",
 ]
 
 #: How far weights may sum from 1 before we refuse them (and offer to normalise).
@@ -119,6 +119,11 @@ class Distribution:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}{self._params()!r}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data (settings, saved sessions); :func:`from_dict` turns it back into a distribution."""
+        return {"type": type(self).__name__,
+                "params": [list(p) if isinstance(p, tuple) else p for p in self._params()]}
 
     # Immutable, so a copy is the object itself (model checkpoints deep-copy their state often).
     def __copy__(self) -> "Distribution":
@@ -504,3 +509,15 @@ PRESETS: dict[str, Callable[[], Distribution]] = {
     "Two-group heights mixture": lambda: Mixture([0.5, 0.5], [162, 176], [7, 7]),
     "Draw your own": _default_drawing,
 }
+
+
+def from_dict(data: Any) -> Distribution:
+    """The distribution :meth:`Distribution.to_dict` described; ValueError if the data is not one."""
+    families = {cls.__name__: cls for cls in (Categorical, Gaussian, Uniform, Exponential, Beta, Mixture,
+                                              DrawnDensity)}
+    if not isinstance(data, dict) or data.get("type") not in families or not isinstance(data.get("params"), list):
+        raise ValueError(f"not a saved distribution: {str(data)[:80]}")
+    try:
+        return families[data["type"]](*data["params"])
+    except TypeError as exc:
+        raise ValueError(f"a saved {data['type']} has the wrong parameters ({exc})") from None

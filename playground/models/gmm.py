@@ -27,6 +27,7 @@ N(μ_k, Σ_k), so P(x) = Σ_k π_k N(x | μ_k, Σ_k). EM fits it by alternating 
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
@@ -127,6 +128,7 @@ class _Data:
     variance: float        # mean variance of the features (1 if the points are all identical): the data's scale
 
 
+@functools.lru_cache(maxsize=16)
 def _second_moment_pairs(d: int) -> tuple[np.ndarray, np.ndarray]:
     """Index pairs (a, b) of the second-moment columns of _Data.features: the squares first, then a < b."""
     upper_a, upper_b = np.triu_indices(d, 1)
@@ -153,35 +155,31 @@ def _squared_mahalanobis(XcT: np.ndarray, means_c: np.ndarray, prec_chol: np.nda
                          q: np.ndarray, term: np.ndarray) -> np.ndarray:
     """Fill q with q_ik = ‖U_kᵀ(x_i − μ_k)‖², laid out (K, N), using ``term`` (K, N) as scratch; returns q.
 
-    Built one feature at a time so no (K, D, N) array is needed; the caller lends the buffers so that a loop over
-    blocks of points does not ask the operating system for fresh memory each time.
+    Built one coordinate of U_kᵀ(x − μ_k) at a time so no (K, D, N) array is needed; the caller lends the buffers so
+    that a loop over blocks of points does not ask the operating system for fresh memory each time.
     """
     d = len(XcT)
-    q.fill(0.0)
     if covariance_type == "full":
         A = prec_chol.transpose(0, 2, 1)                   # (K, D, D): A[k] = U_kᵀ
         b = np.einsum("ked,kd->ke", A, means_c)            # (K, D):   U_kᵀ μ_k
-        for e in range(d):
-            np.matmul(A[:, e, :], XcT, out=term)           # (K, D) @ (D, N): row e of U_kᵀ x for every k
-            term -= b[:, e, None]
-            q += np.square(term, out=term)
     elif covariance_type == "tied":
         Y = prec_chol.T @ XcT                              # (D, N): one factor shared by all components
         b = means_c @ prec_chol                            # (K, D)
-        for e in range(d):
-            np.subtract(Y[e], b[:, e, None], out=term)
-            q += np.square(term, out=term)
-    elif covariance_type == "diag":
-        b = means_c * prec_chol                            # (K, D)
-        for e in range(d):
-            np.multiply(prec_chol[:, e, None], XcT[e], out=term)
-            term -= b[:, e, None]
-            q += np.square(term, out=term)
-    else:  # spherical: one precision per component
-        for e in range(d):
-            np.subtract(XcT[e], means_c[:, e, None], out=term)
-            q += np.square(term, out=term)
-        q *= (prec_chol**2)[:, None]
+    else:                                                  # diag, or spherical: the same precision on every axis
+        u = prec_chol if covariance_type == "diag" else np.repeat(prec_chol[:, None], d, axis=1)   # (K, D)
+        b = means_c * u
+    for e in range(d):
+        coordinate = q if e == 0 else term                 # (K, N): coordinate e of U_kᵀ(x − μ_k) for every k
+        if covariance_type == "full":
+            np.matmul(A[:, e, :], XcT, out=coordinate)
+        elif covariance_type == "tied":
+            np.copyto(coordinate, Y[e])
+        else:
+            np.multiply(u[:, e, None], XcT[e], out=coordinate)
+        coordinate -= b[:, e, None]
+        np.square(coordinate, out=coordinate)
+        if e > 0:
+            q += coordinate
     return q
 
 
@@ -196,15 +194,15 @@ def _log_det_prec_chol(prec_chol: np.ndarray, covariance_type: str, n_features: 
     return n_features * np.log(prec_chol)
 
 
-def _log_sum_exp_normalise(weighted_log_prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Responsibilities (K, N) and log P(x_i) (N,) from log π_k N(x_i | k), (K, N). Overwrites its argument."""
-    top = weighted_log_prob.max(axis=0)                    # (N,) subtracting it keeps exp() from under/overflowing
-    resp = weighted_log_prob
-    resp -= top
-    np.exp(resp, out=resp)
+def _log_sum_exp_normalise(log_prob_k: np.ndarray, resp: np.ndarray, log_prob: np.ndarray) -> None:
+    """From log π_k N(x_i | k), (K, N), write the responsibilities into ``resp`` (K, N) and log P(x_i) into
+    ``log_prob`` (N,). Overwrites its first argument."""
+    top = log_prob_k.max(axis=0)                           # (N,) subtracting it keeps exp() from under/overflowing
+    log_prob_k -= top
+    np.exp(log_prob_k, out=resp)
     total = resp.sum(axis=0)                               # (N,) ≥ 1: the largest term is exp(0)
-    resp /= total
-    return resp, top + np.log(total)
+    resp *= 1.0 / total                                    # one division per point, not per point and component
+    np.add(top, np.log(total), out=log_prob)
 
 
 def _full_from_typed(covariances: np.ndarray, covariance_type: str, n_components: int, n_features: int) -> np.ndarray:
@@ -503,6 +501,7 @@ class GaussianMixture:
         means_c = self.means_ - data.center
         log_det = _log_det_prec_chol(self.precisions_cholesky_, self.covariance_type, d)
         constant = np.reshape(np.log(self.weights_) + log_det - 0.5 * d * LOG_2PI, (-1, 1))   # (K, 1)
+        half_prec_chol = self.precisions_cholesky_ * math.sqrt(0.5)  # so the block below yields ½q directly
         resp, log_prob = np.empty((k, n)), np.empty(n)
         block = max(1024, BLOCK_ELEMENTS // k)
         buffers = np.empty((2, k, min(block, n)))
@@ -510,11 +509,10 @@ class GaussianMixture:
             stop = min(start + block, n)
             if stop - start != buffers.shape[2]:              # the last, shorter block
                 buffers = np.empty((2, k, stop - start))
-            q = _squared_mahalanobis(data.XcT[:, start:stop], means_c, self.precisions_cholesky_,
-                                     self.covariance_type, buffers[0], buffers[1])
-            q *= -0.5
-            q += constant                                    # log π_k + log N(x_i | μ_k, Σ_k), (K, block)
-            resp[:, start:stop], log_prob[start:stop] = _log_sum_exp_normalise(q)
+            half_q = _squared_mahalanobis(data.XcT[:, start:stop], means_c, half_prec_chol, self.covariance_type,
+                                          buffers[0], buffers[1])
+            log_prob_k = np.subtract(constant, half_q, out=half_q)   # log π_k + log N(x_i | μ_k, Σ_k), (K, block)
+            _log_sum_exp_normalise(log_prob_k, resp[:, start:stop], log_prob[start:stop])
         return resp, log_prob
 
     def score_samples(self, X: Any) -> np.ndarray:

@@ -14,7 +14,7 @@ from PySide6.QtCore import Signal, Slot
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from playground.models.base import (Call, Done, Fault, Pause, Play, Progress, Reset, SetParams, SetSpeed, Snapshot,
-                                    Step)
+                                    Step, validate_seed)
 from playground.panels.worker import ModelWorker
 from playground.resources import asset_text
 from playground.theme import Theme
@@ -69,11 +69,24 @@ class Panel(QWidget):
         self.theme = theme
 
     def state(self) -> dict[str, Any]:
-        """JSON-able parameters to save between sessions."""
-        return {}
+        """JSON-able parameters to save between sessions. Subclasses extend the dict."""
+        return {"seed": self.seed, "speed": self.speed}
 
     def restore_state(self, state: dict[str, Any]) -> None:
-        """Apply saved parameters; raise ValueError if they make no sense (the app then keeps defaults)."""
+        """Apply saved parameters before the worker starts (so the model may be configured directly).
+
+        Validate everything first and raise ValueError if anything makes no sense: the app then shows a message
+        and the panel keeps its defaults. Subclasses validate their own keys, call this, then apply theirs.
+        """
+        if self.worker is not None:
+            raise RuntimeError("restore_state() must run before the panel's worker starts")
+        seed = validate_seed(state.get("seed", self.seed))
+        speed = state.get("speed", self.speed)
+        if speed is not None and (isinstance(speed, bool) or not isinstance(speed, (int, float)) or not speed > 0):
+            raise ValueError(f"a saved speed of {speed!r} steps/s makes no sense")
+        self.seed, self.speed = seed, speed
+        self.model.set_seed(seed)
+        self.model.reset()
 
     def on_fault(self, fault: Fault) -> None:
         level = "warning" if fault.bad_input else "error"

@@ -10,10 +10,11 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, Q
                                QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
 
 from playground.models import sampling as sm
+from playground.models.distributions import from_dict
 from playground.panels.base import Panel
 from playground.panels.sampling_editors import EDITOR_FACTORIES, DrawnEditor, editor_for
 from playground.theme import Theme
-from playground.widgets.plots import ThemedPlot, brush, pen
+from playground.widgets.plots import ThemedPlot, brush, log_ticks, pen
 
 DRAW_BUTTONS = (1, 10, 100, 10_000, 1_000_000)
 BATCH_CHOICES = (1, 10, 100, 1000)
@@ -45,26 +46,53 @@ class SamplingPanel(Panel):
         self._show_static(dist)
         self.set_params(distribution=dist, sampler=sampler)
 
+    # --- settings ------------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {**super().state(), "preset": self.preset, "distribution": self.distribution.to_dict(),
+                "sampler": self.sampler, "batch": self.batch}
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        preset = state.get("preset", self.preset)
+        if preset not in sm.PRESETS:
+            raise ValueError(f"there is no preset called {preset!r}")
+        dist = from_dict(state["distribution"]) if "distribution" in state else sm.PRESETS[preset]()
+        sampler = state.get("sampler", dist.samplers[0])
+        if sampler not in dist.samplers:
+            raise ValueError(f"{sampler!r} cannot sample {dist.label}")
+        batch = state.get("batch", self.batch)
+        if batch not in BATCH_CHOICES:
+            raise ValueError(f"{batch!r} samples per step is not one of the choices")
+        super().restore_state(state)
+        self.model.set_params(distribution=dist, sampler=sampler, batch=batch)
+        self.preset, self.distribution, self.sampler, self.batch = preset, dist, sampler, batch
+        for box, value in ((self.preset_box, preset), (self.batch_box, f"{batch:,}")):
+            box.blockSignals(True)
+            box.setCurrentText(value)
+            box.blockSignals(False)
+        self._load_editor(dist)
+        self._fill_sampler_box()
+        self._show_static(dist)
+
     # --- building --------------------------------------------------------------------------------------------------
     def build(self) -> None:
         controls = self._build_controls()
         plots = self._build_plots()
-        scroll = QScrollArea()
+        scroll = self.controls_scroll = QScrollArea()
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(280)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(plots)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([320, 900])
+        splitter.setSizes([290, 900])
         layout = QHBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self._load_editor(self.distribution)
         self._fill_sampler_box()
         self._show_static(self.distribution)
+        self._fit_controls_width()
         self._redraw_timer = QTimer(self, singleShot=True, interval=60)
         self._redraw_timer.timeout.connect(self._send_drawn)
 
@@ -82,6 +110,7 @@ class SamplingPanel(Panel):
             self.editors[key] = editor
             self.editor_stack.addWidget(editor)
         self.sampler_box = QComboBox()
+        self.sampler_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.sampler_box.currentIndexChanged.connect(self._sampler_chosen)
         self.batch_box = QComboBox()
         self.batch_box.addItems([f"{b:,}" for b in BATCH_CHOICES])
@@ -124,12 +153,13 @@ class SamplingPanel(Panel):
 
     def _build_plots(self) -> QWidget:
         t = self.theme
-        self.main_plot = ThemedPlot(t, title="Histogram of the samples against the true density",
+        self.main_plot = ThemedPlot(t, title="Samples vs. true density",
                                     x_label="x", y_label="density")
         self.sampler_plot = ThemedPlot(t, title="How the sampler works", x_label="x", y_label="")
-        self.tv_plot = ThemedPlot(t, title="Distance to the truth shrinks like 1/√n",
-                                  x_label="number of samples n", y_label="total-variation distance")
+        self.tv_plot = ThemedPlot(t, title=self._tv_title(t), x_label="samples n", y_label="distance to truth")
         self.tv_plot.setLogMode(True, True)
+        self.tv_plot.plot_item.getAxis("bottom").setTicks(log_ticks(0, 7))
+        self.tv_plot.plot_item.getAxis("left").setTicks(log_ticks(-5, 0))
         for plot in (self.main_plot, self.sampler_plot, self.tv_plot):
             plot.setMouseEnabled(False, False)
 
@@ -149,9 +179,7 @@ class SamplingPanel(Panel):
         self.rug = mp.styled(pg.ScatterPlotItem(symbol="|", pxMode=True),
                              lambda i, t: (i.setSize(t.marker * 2), i.setPen(pen(t, t.foreground, width=0.5, alpha=0.6))))
         self.bar_labels: list[pg.TextItem] = []
-        legend = mp.add_legend()
-        legend.addItem(self.histogram, "samples")
-        legend.addItem(self.pdf_curve, "true density")
+        self.main_legend = mp.add_legend()
         mp.viewport().installEventFilter(self)
         mp.viewport().setMouseTracking(False)
 
@@ -175,7 +203,6 @@ class SamplingPanel(Panel):
         self.anc_points = sp.styled(pg.ScatterPlotItem(), lambda i, t: i.setSize(t.marker))
         self.anc_curves = [sp.styled(pg.PlotDataItem(), lambda i, t, k=k: i.setPen(pen(t, t.color(k + 1), width=0.9)))
                            for k in range(MAX_COMPONENTS)]
-        self.sampler_legend = sp.add_legend()
 
         tp = self.tv_plot
         self.tv_curve = tp.styled(pg.PlotDataItem(), lambda i, t: (i.setPen(pen(t, t.color(0), width=1.0)),
@@ -183,9 +210,6 @@ class SamplingPanel(Panel):
                                                                    i.setSymbolBrush(brush(t.color(0))),
                                                                    i.setSymbolPen(None)))
         self.tv_reference = tp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.muted, width=0.9, dashed=True)))
-        tv_legend = tp.add_legend()
-        tv_legend.addItem(self.tv_curve, "measured")
-        tv_legend.addItem(self.tv_reference, "expected ∝ 1/√n")
 
         plots = QWidget()
         grid = QGridLayout(plots)
@@ -197,15 +221,30 @@ class SamplingPanel(Panel):
         grid.setRowStretch(1, 2)
         return plots
 
+    @staticmethod
+    def _tv_title(t: Theme) -> str:
+        # The key lives in the title: a legend box would cover the curve in a plot this small.
+        return (f"<span style='color:{t.color(0)}'>●</span> error &nbsp;"
+                f"<span style='color:{t.muted}'>┄ 1/√n</span>")
+
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
+        self.tv_plot.set_labels(title=self._tv_title(theme))
         for plot in (self.main_plot, self.sampler_plot, self.tv_plot):
             plot.apply_theme(theme)
         for label in self.bar_labels:
             label.setColor(theme.foreground)
             label.setFont(self._label_font())
+        self._show_static(self.distribution)
+        self._fit_controls_width()
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
+
+    def _fit_controls_width(self) -> None:
+        """The controls never scroll sideways: the column is as wide as its widest row at this font size."""
+        scroll = self.controls_scroll
+        scroll.widget().adjustSize()
+        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
 
     # --- controls ------------------------------------------------------------------------------------------------
     def _load_editor(self, dist: Any) -> None:
@@ -323,10 +362,13 @@ class SamplingPanel(Panel):
         self.pmf_marks.setVisible(categorical)
         drawn = isinstance(dist, sm.DrawnDensity)
         self.knots.setVisible(drawn)
+        self.main_legend.clear()
+        self.main_legend.addItem(self.bars if categorical else self.histogram, "samples")
+        self.main_legend.addItem(self.pmf_marks if categorical else self.pdf_curve,
+                                 "true probability" if categorical else "true density")
         self.main_plot.set_labels(
-            title=("Draw the density with the mouse — " if drawn else "") +
-            ("Bar chart of the samples against the true probabilities" if categorical
-             else "Histogram of the samples against the true density"),
+            title=("Drag to draw the density — " if drawn else "") +
+            ("Samples vs. true probabilities" if categorical else "Samples vs. true density"),
             x_label="outcome" if categorical else "x", y_label="probability" if categorical else "density")
         axis = self.main_plot.plot_item.getAxis("bottom")
         axis.setTicks([[(i, name) for i, name in enumerate(dist.outcomes)]] if categorical else None)
@@ -340,26 +382,24 @@ class SamplingPanel(Panel):
         self.anc_points.setVisible(sampler == "ancestral")
         for curve in self.anc_curves:
             curve.setVisible(False)
-        self.sampler_legend.clear()
         sp = self.sampler_plot
         sp.plot_item.getAxis("bottom").setTicks(
             [[(i, name) for i, name in enumerate(dist.outcomes)]] if categorical else None)
         if sampler == "inverse_cdf":
-            sp.set_labels(title="Inverse CDF: a uniform u on the y-axis maps to x = F⁻¹(u)",
+            sp.set_labels(title="Inverse CDF: x = F⁻¹(u)",
                           x_label="outcome" if categorical else "x", y_label="F(x) = P(X ≤ x)")
             sp.plot_item.setAspectLocked(False)
         elif sampler == "rejection":
-            sp.set_labels(title="Rejection: keep points under the density", x_label="x",
-                          y_label="height")
-            self.sampler_legend.addItem(self.accepted, "accepted")
-            self.sampler_legend.addItem(self.rejected, "rejected")
-            self.sampler_legend.addItem(self.envelope, "envelope M·g(x)")
+            t = self.theme
+            sp.set_labels(title=f"Rejection: <span style='color:{t.good}'>● kept</span> "
+                                f"<span style='color:{t.bad}'>✕ rejected</span>",
+                          x_label="x", y_label="height")
             sp.plot_item.setAspectLocked(False)
         elif sampler == "box_muller":
-            sp.set_labels(title="Box–Muller: radius √(−2 ln u₁), angle 2πu₂", x_label="z₁", y_label="z₂")
+            sp.set_labels(title="Box–Muller: r = √(−2 ln u₁), θ = 2πu₂", x_label="z₁", y_label="z₂")
             sp.plot_item.setAspectLocked(True)
         elif sampler == "ancestral":
-            sp.set_labels(title="Ancestral: pick a component, then draw from it", x_label="x",
+            sp.set_labels(title="Ancestral: component first, then x", x_label="x",
                           y_label="weighted density")
             sp.plot_item.setAspectLocked(False)
         self._ensure_bar_labels(len(dist.outcomes) if categorical else 0)
@@ -494,7 +534,9 @@ class SamplingPanel(Panel):
             self.tv_curve.setData([], [])
             self.tv_reference.setData([], [])
             return
-        self.tv_curve.setData(snap.tv_n.astype(float), np.maximum(snap.tv, 1e-6))
+        # A distance of exactly 0 (possible for a few outcomes) has no place on a log axis: leave it out.
+        shown = snap.tv > 0
+        self.tv_curve.setData(snap.tv_n[shown].astype(float), snap.tv[shown])
         n = np.geomspace(1, max(10.0, float(snap.tv_n[-1])), 50)
         self.tv_reference.setData(n, np.minimum(1.0, snap.tv_reference / np.sqrt(n)))
 

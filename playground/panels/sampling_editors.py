@@ -281,5 +281,7 @@ EDITOR_FACTORIES: dict[str, Callable[[], DistributionEditor]] = {
 
 
 def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
+    # Capitalise plain words only: "σ must be > 0" must not become "Σ must be > 0".
+    head = message[:1].upper() if message[:1].isascii() else message[:1]
+    return head + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
 
 from playground.theme import Theme
@@ -22,7 +23,6 @@ def color(hex_color: str, alpha: float = 1.0) -> QColor:
 
 
 def pen(theme: Theme, hex_color: str, *, width: float = 1.0, alpha: float = 1.0, dashed: bool = False):
-    from PySide6.QtCore import Qt
     p = pg.mkPen(color(hex_color, alpha), width=width * theme.pen_width)
     if dashed:
         p.setStyle(Qt.PenStyle.DashLine)
@@ -44,6 +44,7 @@ class ThemedPlot(pg.PlotWidget):
         self.plot_item.setMenuEnabled(False)
         self.plot_item.hideButtons()
         self.legend: pg.LegendItem | None = None
+        _let_title_shrink(self.plot_item.titleLabel)
         self.apply_theme(theme)
 
     def styled(self, item: Any, style: StyleFn, *, add: bool = True) -> Any:
@@ -54,8 +55,11 @@ class ThemedPlot(pg.PlotWidget):
         style(item, self.theme)
         return item
 
-    def add_legend(self) -> pg.LegendItem:
-        self.legend = self.plot_item.addLegend(offset=(-10, 10))
+    def add_legend(self, corner: str = "top-right") -> pg.LegendItem:
+        """A legend in ``corner`` ("top-right", "top-left", "bottom-left", "bottom-right") of the plot."""
+        vertical, horizontal = corner.split("-")
+        offset = (10 if horizontal == "left" else -10, 10 if vertical == "top" else -10)
+        self.legend = self.plot_item.addLegend(offset=offset)
         self._style_legend()
         return self.legend
 
@@ -71,7 +75,7 @@ class ThemedPlot(pg.PlotWidget):
     def _apply_labels(self) -> None:
         t = self.theme
         size = f"{t.font_size:.1f}pt"
-        self.plot_item.setTitle(self._title, color=t.foreground, size=f"{t.font_size * 1.15:.1f}pt", bold=True)
+        self.plot_item.setTitle(self._title, color=t.foreground, size=f"{t.font_size * 1.05:.1f}pt", bold=True)
         style = {"color": t.muted, "font-size": size}
         self.plot_item.setLabel("bottom", self._x_label, **style)
         self.plot_item.setLabel("left", self._y_label, **style)
@@ -81,7 +85,7 @@ class ThemedPlot(pg.PlotWidget):
             return
         t = self.theme
         self.legend.setLabelTextColor(t.foreground)
-        self.legend.setLabelTextSize(f"{t.font_size * 0.95:.1f}pt")
+        self.legend.setLabelTextSize(f"{t.font_size * 0.85:.1f}pt")
         self.legend.setBrush(brush(t.background, 0.8))
         self.legend.setPen(pen(t, t.muted, width=0.3, alpha=0.5))
 
@@ -92,12 +96,37 @@ class ThemedPlot(pg.PlotWidget):
         font.setPointSizeF(theme.font_size * 0.9)
         for name in ("left", "bottom"):
             axis = self.plot_item.getAxis(name)
-            axis.setPen(pen(theme, theme.muted, width=0.5))
+            axis.setPen(pg.mkPen(color(theme.muted), width=max(1.0, theme.scale)))  # grid lines use it too
             axis.setTextPen(pg.mkPen(theme.muted))
             axis.setTickFont(font)
             axis.setStyle(tickTextOffset=int(4 * theme.scale))
+            axis.enableAutoSIPrefix(False)  # "probability (×0.001)" confuses more than it helps
         self.plot_item.showGrid(x=True, y=True, alpha=theme.grid_alpha)
         self._apply_labels()
         self._style_legend()
         for item, style in self._styled:
             style(item, theme)
+
+
+def _let_title_shrink(title: pg.LabelItem) -> None:
+    """pyqtgraph makes a plot at least as wide as its title; at presentation scale in a narrow plot that pushes
+    the axes out of the widget. Keep the title's natural (preferred) width but allow it to be clipped."""
+    natural_update = title.updateMin
+
+    def update_min() -> None:
+        natural_update()
+        title.setMinimumWidth(0)
+        title._sizeHint[Qt.SizeHint.MinimumSize] = (0, title._sizeHint[Qt.SizeHint.MinimumSize][1])
+
+    title.updateMin = update_min
+
+
+def log_ticks(lo_exponent: int, hi_exponent: int) -> list[list[tuple[float, str]]]:
+    """Major ticks at powers of ten only (log-mode axes take log10 positions): no crowded minor labels."""
+    def label(e: int) -> str:
+        if 0 <= e <= 3:
+            return f"{10 ** e:,}".replace(",", " ")
+        if -3 <= e < 0:
+            return f"{10.0 ** e:g}"
+        return "10" + str(e).translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return [[(float(e), label(e)) for e in range(lo_exponent, hi_exponent + 1)], []]

@@ -28,7 +28,7 @@ class TransportBar(QWidget):
         self.play_button = QPushButton("▶  Play")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Play / pause (Space)")
-        self.step_button = QPushButton("Step  ⏭")
+        self.step_button = QPushButton("Step ▸")
         self.step_button.setToolTip("One step (→ or Page Down)")
         self.reset_button = QPushButton("⟲  Reset")
         self.reset_button.setToolTip("Start again from the seed (R)")
@@ -44,7 +44,7 @@ class TransportBar(QWidget):
         self.seed_box.setToolTip("Random seed: the same seed and settings always give the same run")
         self.seed_box.setMinimumWidth(90)
         self.new_seed_button = QToolButton()
-        self.new_seed_button.setText("🎲")
+        self.new_seed_button.setText("New seed")
         self.new_seed_button.setToolTip("New random seed")
 
         layout = QHBoxLayout(self)

@@ -133,9 +133,12 @@ def _read_rows(path: str | os.PathLike, max_bytes: int) -> tuple[str, list[tuple
 
 
 def _guess_delimiter(lines: list[str]) -> str | None:
-    """The separator used in the first lines: comma, semicolon or tab — or None for spaces (or one column)."""
+    """The separator used in the first lines: semicolon, tab or comma — or None for spaces (or one column).
+
+    On a tie a semicolon or tab wins: next to one of them, commas are decimal commas ("1,5;2,25").
+    """
     sample = [line for line in lines[:50] if line.strip()]
-    counts = {delimiter: sum(delimiter in line for line in sample) for delimiter in (",", ";", "\t")}
+    counts = {delimiter: sum(delimiter in line for line in sample) for delimiter in (";", "\t", ",")}
     best = max(counts, key=counts.get)
     return best if counts[best] > 0 else None
 
