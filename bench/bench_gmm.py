@@ -5,8 +5,8 @@
 
 Table 1: whole fit() (initialisation + ITERATIONS EM iterations, tol=0 so both run exactly that many) for
 N ∈ {1 000, 10 000, 100 000}, D = 2, K = 5, each covariance type.
-Table 2: the issue's per-iteration targets, full covariances: (fit with ITERATIONS − fit with 0 iterations) / ITERATIONS,
-which removes both initialisations.
+Table 2: the issue's per-iteration targets, full covariances: (fit with ITERATIONS − fit with 0 iterations) /
+ITERATIONS, which removes both initialisations.
 Last line: one E+M iteration of the panel's GMMTrainer plus its snapshot on 10 000 points (the model's share of
 the 16 ms frame budget).
 """

@@ -21,8 +21,8 @@ N(μ_k, Σ_k), so P(x) = Σ_k π_k N(x | μ_k, Σ_k). EM fits it by alternating 
 * Degenerate data never gives NaN. A component whose covariance has no width in some direction (it collapsed onto one
   point, or its points lie on a line) is kept invertible by ``reg_covar`` — and, if that is 0, by a floor of 1e-12 of
   the data's variance. A component that loses all its points is moved to the point farthest from the other means and
-  keeps its (tiny) weight, so the move cannot lower the likelihood and EM itself decides whether it grows back. Each
-  such fix is described in plain words in the step's note.
+  keeps its (tiny) weight, so the move changes the likelihood by at most that weight (< 1e-10) and EM itself decides
+  whether the component grows back. Each such fix is described in plain words in the step's note.
 """
 from __future__ import annotations
 
@@ -272,8 +272,13 @@ class GaussianMixture:
     Fitted attributes: ``weights_`` (K,), ``means_`` (K, D), ``covariances_`` ((K, D, D) full, (D, D) tied, (K, D)
     diag, (K,) spherical), ``precisions_cholesky_`` (same layouts), ``converged_``, ``n_iter_``, ``lower_bounds_``
     (the mean log-likelihood at the start of each iteration, i.e. of the initial parameters and after each M-step but
-    the last; never decreasing), ``lower_bound_`` (its last value) and ``notes_`` (what was regularised or re-seeded,
-    one line per event).
+    the last), ``lower_bound_`` (its last value) and ``notes_`` (what was regularised or re-seeded, one line per event).
+
+    ``lower_bounds_`` never decreases — EM's guarantee — with one caveat shared with scikit-learn: a component held
+    open by ``reg_covar`` in a direction where it has no width is not at the exact maximum of the M-step, so on such
+    degenerate data the curve can dip by rounding-sized amounts (about 1e-7 relative). Data whose spread is itself
+    close to ``reg_covar`` (values around 0.001) or very large (around 10⁴ and more, where the ratio of the widest to
+    the narrowest variance nears the limits of double precision) can dip more; rescale such data.
     """
 
     def __init__(self, n_components: int = 1, *, covariance_type: str = "full", init: str = "kmeans++",
@@ -372,7 +377,7 @@ class GaussianMixture:
 
     def _m_step(self, data: _Data, resp: np.ndarray) -> str:
         """The M-step for responsibilities laid out (K, N)."""
-        n, d = data.X.shape
+        d = data.X.shape[1]
         pair_a, pair_b = _second_moment_pairs(d)
         if self.covariance_type in ("diag", "spherical"):
             pair_a, pair_b = pair_a[:d], pair_b[:d]             # only the squares are needed
@@ -384,7 +389,7 @@ class GaussianMixture:
         second[:, pair_b, pair_a] = second[:, pair_a, pair_b]
         raw = second - means_c[:, :, None] * means_c[:, None, :]  # (K, D, D) unregularised covariances
         if len(pair_a) == d:
-            raw *= np.eye(d)
+            raw *= np.eye(d)                                   # diag types: off-diagonal terms are never used
         raw = self._recompute_thin(data, resp, nk, means_c, raw)
         weights = nk / nk.sum()
 
@@ -624,8 +629,9 @@ class GMMTrainer(BaseModel):
     ``lower_bounds`` holds one value per M-step plus the initial one: entry 0 is the mean log-likelihood of the
     initial parameters and entry i the mean log-likelihood right after the i-th M-step (for a GMM the EM lower bound
     equals the log-likelihood once the E-step has run, so these are the same numbers). EM guarantees it never
-    decreases. It is computed as soon as the M-step finishes, together with the next responsibilities — which the
-    following E-step then simply shows, so a full iteration costs one pass of each step.
+    decreases (see ``GaussianMixture`` for the one rounding-sized caveat). It is computed as soon as the M-step
+    finishes, together with the next responsibilities — which the following E-step then simply shows, so a full
+    iteration costs one pass of each step.
 
     The panel's buttons call ``e_step_only``, ``m_step_only`` and ``em_step`` (through ``Call``; they do not count
     as ``run()`` steps). ``set_params`` changes ``tol`` and ``reg_covar`` live (``reg_covar`` from the next M-step on);

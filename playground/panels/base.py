@@ -10,8 +10,8 @@ import time
 from collections import deque
 from typing import Any, Callable, ClassVar
 
-from PySide6.QtCore import Signal, Slot
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from playground.models.base import (Call, Done, Fault, Pause, Play, Progress, Reset, SetParams, SetSpeed, Snapshot,
                                     Step, validate_seed)
@@ -66,7 +66,36 @@ class Panel(QWidget):
         raise NotImplementedError
 
     def apply_theme(self, theme: Theme) -> None:
+        """Subclasses restyle their plots, then call this."""
         self.theme = theme
+        self.fit_controls_width()
+
+    # --- the standard layout ---------------------------------------------------------------------------------------
+    def set_controls_and_plots(self, controls: QWidget, plots: QWidget) -> None:
+        """Every panel's layout: a column of controls on the left (scrolling vertically, never sideways) and the
+        plots taking the rest of the width."""
+        scroll = self.controls_scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(plots)
+        splitter.setStretchFactor(1, 1)
+        splitter.setCollapsible(1, False)
+        layout = QHBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self.fit_controls_width()
+
+    def fit_controls_width(self) -> None:
+        """The controls column is as wide as its widest row at the current font size."""
+        scroll = getattr(self, "controls_scroll", None)
+        if scroll is None:
+            return
+        scroll.widget().adjustSize()
+        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
 
     def state(self) -> dict[str, Any]:
         """JSON-able parameters to save between sessions. Subclasses extend the dict."""
@@ -182,8 +211,12 @@ class Panel(QWidget):
     def _on_wake(self) -> None:
         if self.worker is None:
             return
-        events, latest = self.worker.take()
+        worker = self.worker
+        events, latest = worker.take()
         self._handle(events, latest)
+        if latest is not None:
+            # Paint events for what render() changed are already queued; report the frame once they have run.
+            QTimer.singleShot(0, worker.frame_drawn)
 
     def _handle(self, events: list[Any], latest: Snapshot | None) -> None:
         for event in events:

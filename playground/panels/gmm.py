@@ -8,7 +8,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QScrollArea, QSpinBox, QSplitter, QVBoxLayout,
+                               QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
 from scipy.special import logsumexp
 
@@ -74,20 +74,9 @@ class GMMPanel(Panel):
         self._point_brushes: dict[tuple[int, int, int], Any] = {}
         controls = self._build_controls()
         plots = self._build_plots()
-        scroll = self.controls_scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(plots)
-        splitter.setStretchFactor(1, 1)
-        layout = QHBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        self.set_controls_and_plots(controls, plots)
         self._data_timer = QTimer(self, singleShot=True, interval=80)
         self._data_timer.timeout.connect(self._send_data)
-        self._fit_controls_width()
 
     def _build_controls(self) -> QWidget:
         self.preset_box = QComboBox()
@@ -196,7 +185,7 @@ class GMMPanel(Panel):
         self.main_plot = ThemedPlot(t, title="", x_label="x₁", y_label="x₂")
         self.ll_plot = ThemedPlot(t, title="Log-likelihood", x_label="iteration",
                                   y_label="mean log-likelihood")
-        self.k_plot = ThemedPlot(t, title="Choose K: lower is better", x_label="K", y_label="criterion")
+        self.k_plot = ThemedPlot(t, title="Press Choose K", x_label="K", y_label="BIC / AIC (lower is better)")
         for plot in (self.ll_plot, self.k_plot):
             plot.setMouseEnabled(False, False)
         self.main_plot.setMouseEnabled(False, False)
@@ -258,15 +247,8 @@ class GMMPanel(Panel):
         for plot in (self.main_plot, self.ll_plot, self.k_plot):
             plot.apply_theme(theme)
         self._point_brushes.clear()
-        self._fit_controls_width()
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
-
-    def _fit_controls_width(self) -> None:
-        scroll = self.controls_scroll
-        scroll.widget().adjustSize()
-        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width() + 4)
 
     # --- data ------------------------------------------------------------------------------------------------
     def _load_preset(self, name: str, n_points: int, *, direct: bool = False, **model_values: Any) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QScrollArea, QSplitter, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
+                               QStackedWidget, QVBoxLayout, QWidget)
 
 from playground.models import sampling as sm
 from playground.models.distributions import from_dict
@@ -77,22 +77,10 @@ class SamplingPanel(Panel):
     def build(self) -> None:
         controls = self._build_controls()
         plots = self._build_plots()
-        scroll = self.controls_scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(plots)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([290, 900])
-        layout = QHBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        self.set_controls_and_plots(controls, plots)
         self._load_editor(self.distribution)
         self._fill_sampler_box()
         self._show_static(self.distribution)
-        self._fit_controls_width()
         self._redraw_timer = QTimer(self, singleShot=True, interval=60)
         self._redraw_timer.timeout.connect(self._send_drawn)
 
@@ -236,15 +224,8 @@ class SamplingPanel(Panel):
             label.setColor(theme.foreground)
             label.setFont(self._label_font())
         self._show_static(self.distribution)
-        self._fit_controls_width()
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
-
-    def _fit_controls_width(self) -> None:
-        """The controls never scroll sideways: the column is as wide as its widest row at this font size."""
-        scroll = self.controls_scroll
-        scroll.widget().adjustSize()
-        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4)
 
     # --- controls ------------------------------------------------------------------------------------------------
     def _load_editor(self, dist: Any) -> None:

@@ -7,6 +7,12 @@ own thread so one long computation can never starve another panel.
 
 Snapshots are *coalesced*: the worker keeps only the newest one and wakes the UI at most once until the UI has taken
 it, so a slow frame can never build a backlog of stale snapshots. Faults, progress and results are queued in order.
+
+The worker also *waits for the frame*: after handing over a snapshot it pauses (at most ``FRAME_WAIT`` seconds)
+until the panel reports the frame drawn. Drawing with pyqtgraph crosses between C++ and Python hundreds of times a
+frame, and each crossing needs the GIL; a worker stepping flat out would make every one of them wait its turn, and
+the UI would stall for hundreds of milliseconds. Measured with a 5 ms timer probe on the Sampling panel at unlimited
+speed: p99 gap 206 ms without the wait, see bench/README.md for the figures with it.
 """
 from __future__ import annotations
 
@@ -18,6 +24,10 @@ from typing import Any
 from PySide6.QtCore import QThread, Signal
 
 from playground.models.base import Fault, Quit, Snapshot, run
+
+#: Longest the worker waits for the UI to draw a frame before it carries on anyway (a hidden or frozen UI must not
+#: stop the model).
+FRAME_WAIT = 0.1
 
 
 class ModelWorker(QThread):
@@ -34,6 +44,7 @@ class ModelWorker(QThread):
         self._latest: Snapshot | None = None
         self._events: collections.deque = collections.deque()
         self._wake_pending = False
+        self._frame_drawn = threading.Event()
         self.crash: BaseException | None = None
         self.setObjectName(f"worker:{type(model).__name__}")
 
@@ -43,15 +54,19 @@ class ModelWorker(QThread):
     def run(self) -> None:  # runs on the worker thread
         try:
             for event in run(self.model, self.commands, **self._run_kwargs):
+                is_frame = isinstance(event, Snapshot)
                 with self._lock:
-                    if isinstance(event, Snapshot):
+                    if is_frame:
                         self._latest = event
+                        self._frame_drawn.clear()
                     else:
                         self._events.append(event)
                     notify = not self._wake_pending
                     self._wake_pending = True
                 if notify:
                     self.wake.emit()
+                if is_frame:
+                    self._frame_drawn.wait(FRAME_WAIT)
         except BaseException as exc:  # noqa: BLE001 - run() converts model errors; this is a bug in run() itself
             self.crash = exc
             with self._lock:
@@ -67,7 +82,12 @@ class ModelWorker(QThread):
             self._wake_pending = False
         return events, latest
 
+    def frame_drawn(self) -> None:
+        """The UI has drawn the last snapshot: the worker may use the CPU (and the GIL) again."""
+        self._frame_drawn.set()
+
     def stop(self, timeout_ms: int = 2000) -> bool:
         """Ask the loop to end and wait for the thread. True if it ended in time."""
         self.commands.put(Quit())
+        self._frame_drawn.set()
         return self.wait(timeout_ms)
