@@ -275,8 +275,9 @@ class GaussianMixture:
     the last), ``lower_bound_`` (its last value) and ``notes_`` (what was regularised or re-seeded, one line per event).
 
     ``lower_bounds_`` never decreases — EM's guarantee — with one caveat shared with scikit-learn: a component held
-    open by ``reg_covar`` in a direction where it has no width is not at the exact maximum of the M-step, so on such
-    degenerate data the curve can dip by rounding-sized amounts (about 1e-7 relative). Data whose spread is itself
+    open by ``reg_covar`` (or, when that is 0, by the variance floor) in a direction where it has no width is not at
+    the exact maximum of the M-step, so on such degenerate data the curve can dip by small amounts (about 1e-7
+    relative with the default reg_covar). Data whose spread is itself
     close to ``reg_covar`` (values around 0.001) or very large (around 10⁴ and more, where the ratio of the widest to
     the narrowest variance nears the limits of double precision) can dip more; rescale such data.
     """
@@ -451,16 +452,17 @@ class GaussianMixture:
             if kind == "spherical":
                 widths = widths.mean(axis=1, keepdims=True)                    # (K, 1)
 
-        flat = (widths < reg).any(axis=1)                                      # (K,) held open only by reg_covar
+        no_width = widths < 0.01 * reg                                         # (K, D) reg_covar ≥ 100× the own width
+        flat = no_width.any(axis=1)                                            # (K,) held open by reg_covar
         lift = np.maximum(floor - (widths.min(axis=1) + reg), 0.0)             # (K,) extra needed to reach the floor
         held = flat & (lift == 0)
         if held.any():
             if kind == "tied":
-                what = "The shared covariance has no width in " + ("any direction" if (widths < reg).all()
+                what = "The shared covariance has no width in " + ("any direction" if no_width.all()
                                                                     else "some direction")
             else:
                 owners = np.flatnonzero(held)
-                if (widths[held] < reg).all():
+                if no_width[held].all():
                     shape = "collapsed onto a single point"
                 else:
                     verb = "has" if len(owners) == 1 else "have"

@@ -49,12 +49,12 @@ class GMMPanel(Panel):
 
     # --- model -----------------------------------------------------------------------------------------------
     def create_model(self) -> GMMTrainer:
-        self.preset = toy2d.GMM_PRESETS[0]
+        self.preset = "Anisotropic"  # EM visibly works for several iterations here
         self.n_points = 500
         self.X = toy2d.make_points(self.preset, self.n_points, seed=0)
         self.samples: tuple[np.ndarray, np.ndarray] | None = None
         self.picked: int | None = None
-        return GMMTrainer(self.X, n_components=3, seed=self.seed)
+        return GMMTrainer(self.X, n_components=3, init="random_points", seed=self.seed)
 
     # --- settings --------------------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -81,6 +81,7 @@ class GMMPanel(Panel):
     def _build_controls(self) -> QWidget:
         self.preset_box = QComboBox()
         self.preset_box.addItems(list(toy2d.GMM_PRESETS) + list(SCENES))
+        self.preset_box.setCurrentText(self.preset)
         self.preset_box.currentTextChanged.connect(lambda name: self._load_preset(name, self.n_points))
         self.size_form = ParamForm([Param("n_points", "Points", 500, kind="slider", minimum=20, maximum=10_000,
                                           log=True, help="How many points the preset makes")])
@@ -106,7 +107,8 @@ class GMMPanel(Panel):
             Param("n_components", "Components K", 3, kind="int", help="Number of Gaussians in the mixture"),
             Param("covariance_type", "Covariance", "full", kind="choice", choices=COVARIANCE_TYPES,
                   help="full: any ellipse · diag: axis-aligned · spherical: circles · tied: one shared ellipse"),
-            Param("init", "Initialisation", "kmeans++", kind="choice", choices=INITS),
+            Param("init", "Initialisation", "random_points", kind="choice", choices=INITS,
+                  help="random: random responsibilities · random_points: K data points as means · kmeans++: spread-out data points"),
             Param("tol", "Tolerance", 1e-4, help="Stop when the log-likelihood gains less than this"),
             Param("reg_covar", "Regularisation", 1e-6,
                   help="Added to every variance so that no component can shrink to a single point"),
@@ -231,15 +233,16 @@ class GMMPanel(Panel):
         legend.addItem(self.bic_curve, "BIC")
         legend.addItem(self.aic_curve, "AIC")
 
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.ll_plot)
-        right.addWidget(self.k_plot)
-        plots = QSplitter(Qt.Orientation.Horizontal)
+        # The data plot keeps equal axes (true ellipse shapes), so it gets the full width; the curves sit below it.
+        below = QSplitter(Qt.Orientation.Horizontal)
+        below.addWidget(self.ll_plot)
+        below.addWidget(self.k_plot)
+        plots = QSplitter(Qt.Orientation.Vertical)
         plots.addWidget(self.main_plot)
-        plots.addWidget(right)
+        plots.addWidget(below)
         plots.setStretchFactor(0, 3)
-        plots.setStretchFactor(1, 2)
-        plots.setSizes([600, 340])
+        plots.setStretchFactor(1, 1)
+        plots.setSizes([560, 240])
         return plots
 
     def apply_theme(self, theme: Theme) -> None:
@@ -573,7 +576,7 @@ class GMMPanel(Panel):
     def _render_curves(self, snap: GMMSnapshot) -> None:
         iterations = np.arange(len(snap.lower_bounds))
         self.ll_curve.setData(iterations, snap.lower_bounds)
-        self.ll_plot.set_labels(title="Log-likelihood ✓ converged" if snap.converged else "Log-likelihood")
+        self.ll_plot.set_labels(title="✓ converged" if snap.converged else "Log-likelihood ↑")
 
     def _render_phase(self, snap: GMMSnapshot) -> None:
         if snap.phase_done == "E":
