@@ -19,6 +19,7 @@ from playground.panels.base import Panel
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import ThemedPlot, brush, color, pen
+from playground.widgets.point_cloud import ColouredPoints
 
 MAX_K = 10
 DENSITY_GRID = 120
@@ -71,7 +72,6 @@ class GMMPanel(Panel):
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
-        self._point_brushes: dict[tuple[int, int, int], Any] = {}
         controls = self._build_controls()
         plots = self._build_plots()
         self.set_controls_and_plots(controls, plots)
@@ -197,7 +197,7 @@ class GMMPanel(Panel):
         mp.addItem(self.density)
         self.histogram = mp.styled(pg.PlotDataItem(stepMode="center", fillLevel=0),
                                    lambda i, t: (i.setPen(pen(t, t.muted, width=0.5)), i.setBrush(brush(t.muted, 0.2))))
-        self.points = mp.styled(pg.ScatterPlotItem(pxMode=True), lambda i, t: i.setSize(t.marker))
+        self.points = mp.styled(ColouredPoints(), lambda i, t: i.set_size(t.marker * 1.2))
         self.sample_points = mp.styled(pg.ScatterPlotItem(symbol="t", pxMode=True),
                                        lambda i, t: i.setSize(t.marker * 1.2))
         self.mixture_curve = mp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.accent, width=1.2)))
@@ -249,7 +249,6 @@ class GMMPanel(Panel):
         super().apply_theme(theme)
         for plot in (self.main_plot, self.ll_plot, self.k_plot):
             plot.apply_theme(theme)
-        self._point_brushes.clear()
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
 
@@ -260,6 +259,8 @@ class GMMPanel(Panel):
             model_values = {**SCENES[name], **model_values}
         else:
             X = toy2d.make_points(name, n_points, seed=self.seed)
+            if name in toy2d.PRESETS_1D:
+                model_values = {"n_components": 2, **model_values}  # "one bump or two?" is the question here
         params = {**self.model_form.values(), **model_values}
         if direct:  # before the worker starts (restoring settings): validate by building the trainer
             self.model = GMMTrainer(X, seed=self.seed, **params)
@@ -451,12 +452,6 @@ class GMMPanel(Panel):
             self.main_plot.enableAutoRange()
             self._autorange_pending = False
 
-    def _brush_for(self, rgb: tuple[int, int, int]):
-        cached = self._point_brushes.get(rgb)
-        if cached is None:
-            cached = self._point_brushes[rgb] = pg.mkBrush(*rgb, 220)
-        return cached
-
     def _point_colours(self, snap: GMMSnapshot) -> np.ndarray:
         """(N, 3) uint8: each point's colour, the responsibility-weighted blend of the component colours."""
         palette = np.array([[color(self.theme.color(k)).red(), color(self.theme.color(k)).green(),
@@ -464,16 +459,14 @@ class GMMPanel(Panel):
         resp = snap.resp
         if self.hard_labels.isChecked():
             resp = np.eye(snap.n_components)[np.argmax(resp, axis=1)]
-        # Quantised to steps of 8 so that a few hundred brushes serve any number of points.
-        return (np.clip(resp @ palette, 0, 255) // 8 * 8).astype(np.uint8)
+        return np.clip(resp @ palette, 0, 255).astype(np.uint8)
 
     def _render_2d(self, snap: GMMSnapshot, colours: np.ndarray) -> None:
         self.histogram.setVisible(False)
         self.mixture_curve.setVisible(False)
         self.main_plot.set_labels(x_label="x₁", y_label="x₂")
         self.main_plot.plot_item.setAspectLocked(True)  # ellipses keep their true shape
-        brushes = [self._brush_for(tuple(c)) for c in map(tuple, colours)]
-        self.points.setData(snap.X[:, 0], snap.X[:, 1], brush=brushes, pen=None)
+        self.points.setData(snap.X[:, 0], snap.X[:, 1], colours)
         circle = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))])
         for k in range(MAX_K):
             one, two = self.ellipses[k]
@@ -559,9 +552,8 @@ class GMMPanel(Panel):
                 label.setPos(snap.means[k, 0], comps[k].max())
         self.mixture_curve.setData(grid, comps.sum(axis=0))
         self.mixture_curve.setVisible(True)
-        brushes = [self._brush_for(tuple(c)) for c in map(tuple, colours)]
         top = max(float(density.max()) if len(density) else 0.0, float(comps.sum(axis=0).max()))
-        self.points.setData(x, np.full(len(x), -0.04 * top), brush=brushes, pen=None)
+        self.points.setData(x, np.full(len(x), -0.04 * top), colours)
 
     def _render_samples(self, snap: GMMSnapshot, one_d: bool) -> None:
         if self.samples is None or self.samples[0].shape[1] != snap.X.shape[1]:
@@ -613,7 +605,7 @@ class GMMPanel(Panel):
 
     def _draw_points_now(self) -> None:
         if self.X.ndim == 2 and self.X.shape[1] == 2:
-            self.points.setData(self.X[:, 0], self.X[:, 1], brush=self._brush_for((128, 128, 128)), pen=None)
+            self.points.setData(self.X[:, 0], self.X[:, 1], np.full((len(self.X), 3), 128))
 
     def _label_font(self):
         from PySide6.QtGui import QFont

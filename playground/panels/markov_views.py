@@ -365,7 +365,7 @@ class PerplexityChart(ThemedPlot):
     """Train and held-out perplexity against the order: where more context stops helping and starts memorising."""
 
     def __init__(self, theme: Theme, parent=None) -> None:
-        super().__init__(theme, title=self._title(theme), x_label="order (tokens of context)",
+        super().__init__(theme, title=self._key_title(theme), x_label="order (tokens of context)",
                          y_label="perplexity", parent=parent)
         self.setMouseEnabled(False, False)
         self.train = self.styled(pg.PlotDataItem(), lambda i, t: (
@@ -382,14 +382,14 @@ class PerplexityChart(ThemedPlot):
         self.clear_curve()
 
     @staticmethod
-    def _title(t: Theme) -> str:
+    def _key_title(t: Theme) -> str:
         # The key lives in the title: a legend box would cover the points in a plot this small.
         return (f"<span style='color:{t.color(0)}'>●</span> train &nbsp;"
                 f"<span style='color:{t.color(1)}'>■</span> held-out")
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
-        self.set_labels(title=self._title(theme))
+        self.set_labels(title=self._key_title(theme))
         if hasattr(self, "hint"):
             self.hint.setColor(theme.muted)
 

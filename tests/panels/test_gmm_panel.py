@@ -46,11 +46,10 @@ def test_points_are_coloured_by_responsibility(panel, qtbot):
     panel.preset_box.setCurrentText("Overlapping blobs")
     panel.step(6)
     qtbot.waitUntil(lambda: panel.last_snapshot.step == 6 and len(panel.last_snapshot.X) == panel.n_points)
-    brushes = {b.color().rgb() for b in panel.points.data["brush"]}
-    assert len(brushes) > panel.last_snapshot.n_components  # blends, not only pure component colours
+    assert panel.points.count == len(panel.last_snapshot.X)
+    assert len(panel.points.colours()) > panel.last_snapshot.n_components  # blends, not only pure colours
     panel.hard_labels.setChecked(True)
-    brushes = {b.color().rgb() for b in panel.points.data["brush"]}
-    assert len(brushes) <= panel.last_snapshot.n_components
+    assert len(panel.points.colours()) <= panel.last_snapshot.n_components
 
 
 def click_at(qtbot, panel, x, y, modifier=Qt.KeyboardModifier.NoModifier):

@@ -1,0 +1,577 @@
+"""Markov text: an n-gram model writes one token at a time, and shows what it could have written instead.
+
+The loop is the one a large language model runs — look at the last few tokens, get a probability for every possible
+next token, draw one, append it, repeat — with counts from a corpus instead of a network.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer, Slot
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QVBoxLayout, QWidget)
+
+from playground.models.base import validate_seed
+from playground.models.datasets.text import corpus_info, corpus_names, load_corpus, load_text_file
+from playground.models.markov import (MAX_ORDER, MIN_ORDER, MarkovGenerator, MarkovSnapshot, PerplexityCurve,
+                                      TextJoiner, iter_perplexity_curve, tokenize)
+from playground.panels.base import Panel
+from playground.panels.markov_views import (CHOSEN, CONTEXT, COPIED, MAX_GRAPH_NODES, GeneratedTextView,
+                                            NextTokenBars, PerplexityChart, TransitionGraphView)
+from playground.theme import Theme
+from playground.widgets.params import Param, ParamForm
+
+DEFAULT_CORPUS = "nursery"
+CORPUS_DEBOUNCE_MS = 400
+MAX_TEMPERATURE = 3.0
+CURVE_MAX_ORDER = 6
+#: Held-out text has pairs the training part never showed; without smoothing they would make its perplexity
+#: infinite, so the chart uses the model's smoothing if it has one and the curve's own default otherwise.
+CURVE_SMOOTHING = iter_perplexity_curve.__kwdefaults__["smoothing"]
+#: Your own text is saved between sessions up to this many characters (QSettings is no place for a book).
+MAX_SAVED_TEXT = 200_000
+FORM_KEYS = ("level", "order", "temperature", "top_k", "smoothing")
+OWN_TEXT = "Your own text"
+
+
+class MarkovPanel(Panel):
+    name = "markov"
+    title = "Markov text"
+    icon = "markov.svg"
+    default_speed = 5  # tokens per second: slow enough to read the bars as they change
+
+    # --- model -----------------------------------------------------------------------------------------------
+    def create_model(self) -> MarkovGenerator:
+        info = corpus_info(DEFAULT_CORPUS)
+        self.corpus_name = DEFAULT_CORPUS      # a built-in corpus, or "" for your own text
+        self.corpus_source = ""                # the file your own text came from, if any
+        #: What the model is actually using: changed only when the worker has accepted new settings.
+        self.applied: dict[str, Any] = {"text": load_corpus(DEFAULT_CORPUS), "level": info.level,
+                                        "order": info.order, "temperature": 1.0, "top_k": 0, "smoothing": 0.0,
+                                        "start": ""}
+        self.corpus_error = ""
+        self.curve: PerplexityCurve | None = None
+        self._n_changes = 0
+        self._prompt_spans_cache: tuple[str, str, tuple[np.ndarray, np.ndarray]] | None = None
+        return self._make_model(self.applied, self.seed)
+
+    @staticmethod
+    def _make_model(settings: dict[str, Any], seed: int) -> MarkovGenerator:
+        return MarkovGenerator(settings["text"], order=settings["order"], level=settings["level"],
+                               smoothing=settings["smoothing"], temperature=settings["temperature"],
+                               top_k=settings["top_k"] or None, start=settings["start"], seed=seed)
+
+    # --- settings --------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        saved = {**super().state(), **{k: self.applied[k] for k in FORM_KEYS}, "start": self.applied["start"],
+                 "corpus": self.corpus_name or DEFAULT_CORPUS}
+        if not self.corpus_name and len(self.applied["text"]) <= MAX_SAVED_TEXT:
+            saved["corpus"], saved["text"], saved["source"] = "", self.applied["text"], self.corpus_source
+        return saved
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        corpus = state.get("corpus", self.corpus_name)
+        if corpus:
+            info = corpus_info(corpus)  # ValueError for an unknown name
+            text, level, order = load_corpus(corpus), info.level, info.order
+        else:
+            text, level, order = state.get("text"), self.applied["level"], self.applied["order"]
+            if not isinstance(text, str):
+                raise ValueError("the saved text is missing")
+        settings = {"text": text, "level": state.get("level", level), "order": state.get("order", order),
+                    "temperature": state.get("temperature", 1.0), "top_k": state.get("top_k", 0),
+                    "smoothing": state.get("smoothing", 0.0), "start": state.get("start", "")}
+        temperature, top_k = settings["temperature"], settings["top_k"]
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+                or not 0 <= temperature <= MAX_TEMPERATURE:
+            raise ValueError(f"a saved temperature of {temperature!r} is not between 0 and {MAX_TEMPERATURE:g}")
+        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
+            raise ValueError(f"a saved top-k of {top_k!r} is not a whole number ≥ 0")
+        model = self._make_model(settings, validate_seed(state.get("seed", self.seed)))  # validates the rest
+        super().restore_state(state)
+        self.model = model
+        self.model.reset()
+        self.applied = settings
+        self.corpus_name = corpus
+        self.corpus_source = str(state.get("source", "")) if not corpus else ""
+        self._show_corpus(text)
+        self.model_form.set_values({k: settings[k] for k in FORM_KEYS})
+        self.start_edit.setText(settings["start"])
+        self.perplexity_chart.set_order(settings["order"])
+
+    # --- building --------------------------------------------------------------------------------------------
+    def build(self) -> None:
+        controls = self._build_controls()
+        views = self._build_views()
+        scroll = self.controls_scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(views)
+        splitter.setStretchFactor(1, 1)
+        layout = QHBoxLayout(self.body)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._corpus_timer = QTimer(self, singleShot=True, interval=CORPUS_DEBOUNCE_MS)
+        self._corpus_timer.timeout.connect(self._send_corpus)
+        self.playing_changed.connect(self._show_playing)
+        self._show_corpus(self.applied["text"])
+        self._show_playing(False)
+        self._render_legend(None)
+        self._fit_controls_width()
+
+    def _build_controls(self) -> QWidget:
+        self.corpus_choice = QComboBox()
+        for name in corpus_names():
+            self.corpus_choice.addItem(corpus_info(name).title, name)
+        self.corpus_choice.addItem(OWN_TEXT, "")
+        self.corpus_choice.currentIndexChanged.connect(self._corpus_chosen)
+        self.open_button = QPushButton("Open text file…")
+        self.open_button.setToolTip("Any UTF-8 text file up to 20 MB")
+        self.open_button.clicked.connect(self._open_dialog)
+        self.corpus_about = QLabel()
+        self.corpus_about.setWordWrap(True)
+        self.corpus_about.setObjectName("Hint")
+        self.corpus_box = QPlainTextEdit()
+        self.corpus_box.setToolTip("Type or paste any text: the model relearns it as you type")
+        self.corpus_box.textChanged.connect(self._corpus_edited)
+        self.corpus_status = QLabel()
+        self.corpus_status.setWordWrap(True)
+        self.corpus_status.setTextFormat(Qt.TextFormat.RichText)
+        corpus_group = QGroupBox("Corpus — the text it learns from")
+        corpus_layout = QVBoxLayout(corpus_group)
+        row = QHBoxLayout()
+        row.addWidget(self.corpus_choice, 1)
+        row.addWidget(self.open_button)
+        corpus_layout.addLayout(row)
+        corpus_layout.addWidget(self.corpus_about)
+        corpus_layout.addWidget(self.corpus_box)
+        corpus_layout.addWidget(self.corpus_status)
+
+        self.model_form = ParamForm([
+            Param("level", "Level", self.applied["level"], kind="choice", choices=("word", "char"),
+                  help="word: words and punctuation are the tokens · char: single characters are"),
+            Param("order", "Order", self.applied["order"], kind="int",
+                  help=f"How many tokens of context the model looks at ({MIN_ORDER}–{MAX_ORDER})"),
+            Param("temperature", "Temperature", 1.0, kind="slider", minimum=0.0, maximum=MAX_TEMPERATURE,
+                  help="0: always the most likely token · 1: the corpus's own odds · above 1: flatter, wilder"),
+            Param("top_k", "Top-k", 0, kind="int", help="Draw only from the k most likely tokens (0 = no limit)"),
+            Param("smoothing", "Smoothing α", 0.0,
+                  help="A pretend count added to every token, so that unseen continuations get a small chance"),
+        ])
+        self.model_form.edited.connect(self._param_edited)
+        self.start_edit = QLineEdit()
+        self.start_edit.setPlaceholderText("empty: start at a random line")
+        self.start_edit.setToolTip("A prompt for the model to continue")
+        self.start_edit.editingFinished.connect(self._start_edited)
+        self.start_note = QLabel()
+        self.start_note.setWordWrap(True)
+        self.start_note.setObjectName("FieldError")
+        self.start_note.hide()
+        model_group = QGroupBox("Model")
+        model_layout = QVBoxLayout(model_group)
+        model_layout.addWidget(self.model_form)
+        start_row = QFormLayout()
+        start_row.setContentsMargins(0, 0, 0, 0)
+        start_row.addRow("Start with", self.start_edit)
+        model_layout.addLayout(start_row)
+        model_layout.addWidget(self.start_note)
+
+        self.generate_button = QPushButton("▶  Generate")
+        self.step_button = QPushButton("Step ▸")
+        self.stop_button = QPushButton("■  Stop")
+        self.clear_button = QPushButton("⟲  Clear")
+        self.step_button.setToolTip("Write one token")
+        self.clear_button.setToolTip("Start the text again from the seed (and the prompt)")
+        self.generate_button.clicked.connect(lambda: self.play())
+        self.step_button.clicked.connect(lambda: self.step())
+        self.stop_button.clicked.connect(lambda: self.pause())
+        self.clear_button.clicked.connect(lambda: self.reset())
+        generate_group = QGroupBox("Generate")
+        grid = QGridLayout(generate_group)
+        grid.addWidget(self.generate_button, 0, 0)
+        grid.addWidget(self.step_button, 0, 1)
+        grid.addWidget(self.stop_button, 1, 0)
+        grid.addWidget(self.clear_button, 1, 1)
+
+        self.readout = QLabel()
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setObjectName("Readout")
+        novelty_group = QGroupBox("Inventing or copying?")
+        QVBoxLayout(novelty_group).addWidget(self.readout)
+
+        self.curve_button = QPushButton("Perplexity vs order")
+        self.curve_button.setToolTip(f"Fit orders 1–{CURVE_MAX_ORDER} on 90 % of the corpus and measure how "
+                                     "surprised each is by the other 10 %")
+        self.curve_button.clicked.connect(self.run_perplexity_curve)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        curve_group = QGroupBox("Does more context help?")
+        curve_layout = QVBoxLayout(curve_group)
+        curve_layout.addWidget(self.curve_button)
+        curve_layout.addWidget(self.progress)
+
+        controls = QWidget()
+        layout = QVBoxLayout(controls)
+        for group in (corpus_group, model_group, generate_group, novelty_group, curve_group):
+            layout.addWidget(group)
+        layout.addStretch(1)
+        return controls
+
+    def _build_views(self) -> QWidget:
+        t = self.theme
+        self.text_view = GeneratedTextView(t)
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        text_box = QWidget()
+        text_layout = QVBoxLayout(text_box)
+        text_layout.setContentsMargins(0, 0, 0, 0)
+        text_layout.addWidget(self.text_view, 1)
+        text_layout.addWidget(self.legend)
+        self.bars = NextTokenBars(t)
+        self.graph_view = TransitionGraphView(t)
+        self.graph_reason = QLabel()
+        self.graph_reason.setWordWrap(True)
+        self.graph_reason.setObjectName("Hint")
+        self.graph_reason.hide()
+        self.perplexity_chart = PerplexityChart(t)
+        self.perplexity_chart.set_order(self.applied["order"])
+
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(text_box)
+        left.addWidget(self.bars)
+        left.setStretchFactor(0, 2)
+        left.setStretchFactor(1, 3)
+        graph_and_curve = QSplitter(Qt.Orientation.Vertical)
+        graph_and_curve.addWidget(self.graph_view)
+        graph_and_curve.addWidget(self.perplexity_chart)
+        graph_and_curve.setStretchFactor(0, 3)
+        graph_and_curve.setStretchFactor(1, 2)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.graph_reason)
+        right_layout.addWidget(graph_and_curve, 1)
+        views = QSplitter(Qt.Orientation.Horizontal)
+        views.addWidget(left)
+        views.addWidget(right)
+        views.setStretchFactor(0, 1)
+        views.setStretchFactor(1, 1)
+        return views
+
+    def apply_theme(self, theme: Theme) -> None:
+        super().apply_theme(theme)
+        self.text_view.apply_theme(theme)
+        for plot in (self.bars, self.graph_view, self.perplexity_chart):
+            plot.apply_theme(theme)
+        self._fit_controls_width()
+        self._render_legend(self.last_snapshot)
+        if self.last_snapshot is not None:
+            self.render(self.last_snapshot)
+
+    def _fit_controls_width(self) -> None:
+        """The controls never scroll sideways: the column is as wide as its widest row at this font size."""
+        scroll = self.controls_scroll
+        scroll.widget().adjustSize()
+        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width()
+                               + scroll.verticalScrollBar().sizeHint().width() + 4)
+        lines = self.corpus_box.fontMetrics().lineSpacing()
+        self.corpus_box.setMinimumHeight(7 * lines)
+        self.corpus_box.setMaximumHeight(12 * lines)
+
+    # --- settings the worker has to accept -------------------------------------------------------------------
+    def _apply(self, **changes: Any) -> None:
+        """Send new settings to the model. They count as applied only once the worker has accepted them; if the
+        model refuses them (ValueError → a Fault), on_fault puts the controls back to what the model still uses."""
+        self._n_changes += 1
+        model_changes = dict(changes)
+        if "top_k" in model_changes:
+            model_changes["top_k"] = model_changes["top_k"] or None  # 0 in the form means "no limit"
+
+        def change(model: MarkovGenerator, params: dict = model_changes) -> None:
+            model.set_params(**params)
+
+        self.call(change, f"settings {self._n_changes}", on_done=lambda _, accepted=changes: self._accepted(accepted))
+        if "text" in changes or "level" in changes:
+            self.curve = None
+            self.perplexity_chart.clear_curve()
+
+    def _accepted(self, changes: dict[str, Any]) -> None:
+        self.applied.update(changes)
+        self.model_form.set_values({k: v for k, v in changes.items() if k in FORM_KEYS})
+        if "order" in changes:
+            self.perplexity_chart.set_order(changes["order"])
+        if "text" in changes and self.corpus_error:
+            self.corpus_error = ""
+            self.message_bar.clear()
+
+    def on_fault(self, fault) -> None:
+        super().on_fault(fault)
+        self.progress.hide()
+        self.curve_button.setEnabled(True)
+        if fault.bad_input:
+            # The model kept its previous settings: show those again (the corpus box keeps what you typed, so you
+            # can fix it, and says that the model is not using it).
+            self.model_form.set_values({k: self.applied[k] for k in FORM_KEYS})
+            if self.corpus_box.toPlainText() != self.applied["text"]:
+                self.corpus_error = fault.message
+                self._render_corpus_status(self.last_snapshot)
+
+    @Slot(str, object)
+    def _param_edited(self, name: str, value: Any) -> None:
+        problem = ""
+        if name == "order" and not MIN_ORDER <= value <= MAX_ORDER:
+            problem = f"the order must be between {MIN_ORDER} and {MAX_ORDER}"
+        elif name == "top_k" and value < 0:
+            problem = "top-k must be 0 (no limit) or more"
+        elif name == "smoothing" and value < 0:
+            problem = "smoothing must be 0 or more"
+        if problem:
+            self.model_form.set_error(name, problem)
+            return
+        self.model_form.clear_error(name)
+        if name == "temperature":
+            value = round(float(value), 2)
+        elif name == "smoothing":
+            value = float(value)
+        self._apply(**{name: value})
+
+    @Slot()
+    def _start_edited(self) -> None:
+        start = self.start_edit.text()
+        if start != self.applied["start"]:
+            self._apply(start=start)
+
+    # --- the corpus ------------------------------------------------------------------------------------------
+    @Slot(int)
+    def _corpus_chosen(self, index: int) -> None:
+        name = self.corpus_choice.itemData(index)
+        if name:
+            self.use_corpus(name)
+        else:
+            self.corpus_name = ""
+            self._show_corpus_about()
+
+    def use_corpus(self, name: str) -> None:
+        """Switch to a built-in corpus, with the level and order that show it off."""
+        info = corpus_info(name)
+        text = load_corpus(name)
+        self.corpus_name, self.corpus_source = name, ""
+        self._show_corpus(text)
+        self.model_form.set_values({"level": info.level, "order": info.order})
+        self._apply(text=text, level=info.level, order=info.order)
+
+    def _show_corpus(self, text: str) -> None:
+        """Put ``text`` in the corpus box without treating it as an edit, and select its entry."""
+        self._corpus_timer.stop()
+        self.corpus_box.blockSignals(True)
+        self.corpus_box.setPlainText(text)
+        self.corpus_box.blockSignals(False)
+        self.corpus_error = ""
+        self.corpus_choice.blockSignals(True)
+        self.corpus_choice.setCurrentIndex(self.corpus_choice.findData(self.corpus_name))
+        self.corpus_choice.blockSignals(False)
+        self._show_corpus_about()
+
+    def _show_corpus_about(self) -> None:
+        if self.corpus_name:
+            self.corpus_about.setText(corpus_info(self.corpus_name).description)
+        elif self.corpus_source:
+            self.corpus_about.setText(f"From {self.corpus_source}. Edit it, or paste anything else.")
+        else:
+            self.corpus_about.setText("Type or paste any text below.")
+
+    @Slot()
+    def _corpus_edited(self) -> None:
+        if self.corpus_name:
+            self.corpus_name = ""
+            self.corpus_choice.blockSignals(True)
+            self.corpus_choice.setCurrentIndex(self.corpus_choice.findData(""))
+            self.corpus_choice.blockSignals(False)
+            self._show_corpus_about()
+        self._corpus_timer.start()
+        self._render_corpus_status(self.last_snapshot)
+
+    @Slot()
+    def _send_corpus(self) -> None:
+        text = self.corpus_box.toPlainText()
+        if text != self.applied["text"]:
+            self._apply(text=text)
+
+    @Slot()
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a text file", str(Path.home()),
+                                              "Text files (*.txt *.md *.py *.csv);;All files (*)")
+        if path:
+            self.load_text(path)
+
+    def load_text(self, path: str) -> bool:
+        """Learn from a text file. A file that cannot be used changes nothing and says why."""
+        try:
+            loaded = load_text_file(path)
+        except ValueError as exc:
+            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+            return False
+        self.corpus_name, self.corpus_source = "", loaded.name
+        self._show_corpus(loaded.text)
+        self._apply(text=loaded.text)
+        if loaded.note:
+            self.message_bar.show_message(f"Loaded {loaded.name}, but {loaded.note}.", "warning")
+        else:
+            self.message_bar.show_message(f"Loaded {loaded.name}: {len(loaded.text):,} characters.", "info")
+        return True
+
+    # --- actions ---------------------------------------------------------------------------------------------
+    @Slot(bool)
+    def _show_playing(self, playing: bool) -> None:
+        self.generate_button.setEnabled(not playing)
+        self.stop_button.setEnabled(playing)
+
+    def run_perplexity_curve(self) -> None:
+        smoothing = self.applied["smoothing"] or CURVE_SMOOTHING
+        self.progress.setValue(0)
+        self.progress.setFormat("fitting orders 1–6: %p %")
+        self.progress.show()
+        self.curve_button.setEnabled(False)
+        self.call(lambda model, s=smoothing: model.perplexity_curve(max_order=CURVE_MAX_ORDER, smoothing=s),
+                  "perplexity", on_done=self._show_curve)
+
+    def on_progress(self, progress) -> None:
+        if progress.label == "perplexity":
+            self.progress.setValue(round(100 * float(progress.value)))
+
+    def _show_curve(self, curve: PerplexityCurve) -> None:
+        self.progress.hide()
+        self.curve_button.setEnabled(True)
+        self.curve = curve
+        self.perplexity_chart.show_curve(curve)
+
+    # --- rendering -------------------------------------------------------------------------------------------
+    def render(self, snap: MarkovSnapshot) -> None:
+        self.text_view.show_snapshot(snap, self._prompt_spans(snap))
+        self.bars.show_token(snap)
+        self._render_graph(snap)
+        self._render_readout(snap)
+        self._render_corpus_status(snap)
+        self._render_start_note(snap)
+        self._render_legend(snap)
+
+    def _prompt_spans(self, snap: MarkovSnapshot) -> tuple[np.ndarray, np.ndarray]:
+        """Where each prompt token starts and ends in the text (the context may reach back into the prompt)."""
+        prompt = snap.text[:snap.prompt_length]
+        cached = self._prompt_spans_cache
+        if cached is not None and cached[:2] == (prompt, snap.level):
+            return cached[2]
+        joiner = TextJoiner(snap.level)
+        starts, ends, position = [], [], 0
+        for token in tokenize(prompt, snap.level):
+            piece = joiner.piece(token)
+            position += len(piece)
+            starts.append(position - len(token))
+            ends.append(position)
+        spans = (np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+        self._prompt_spans_cache = (prompt, snap.level, spans)
+        return spans
+
+    def _render_graph(self, snap: MarkovSnapshot) -> None:
+        if snap.graph is None:
+            self.graph_view.hide()
+            unit = "words" if snap.level == "word" else "characters"
+            self.graph_reason.setText(
+                f"No transition graph: it is drawn only when the corpus has at most {MAX_GRAPH_NODES} distinct "
+                f"tokens, and this one has {snap.vocabulary_size:,} different {unit}. Try the nursery rhymes.")
+            self.graph_reason.show()
+            return
+        self.graph_reason.hide()
+        self.graph_view.show()
+        self.graph_view.set_graph(snap.graph, snap.level)
+        self.graph_view.show_step(snap)
+
+    def _unit(self, level: str, n: int = 2) -> str:
+        if level == "char":
+            return "character" if n == 1 else "characters"
+        return "token" if n == 1 else "tokens"
+
+    def _render_readout(self, snap: MarkovSnapshot) -> None:
+        n = len(snap.tokens)
+        if n == 0:
+            self.readout.setText("Nothing written yet. Low orders <b>invent</b>; high orders <b>copy</b> the corpus "
+                                 "— the statistics here will show which.")
+            return
+        rows = []
+        length = snap.longest_copy_length
+        if length:
+            copied = snap.longest_copy_text.strip()
+            copied = copied if len(copied) <= 90 else copied[:89] + "…"
+            copied = copied.replace("&", "&amp;").replace("<", "&lt;").replace("\n", " ⏎ ")
+            rows.append(f"Longest run copied from the corpus: <b>{length} {self._unit(snap.level, length)}</b>"
+                        f"<br>“{copied}”")
+        if np.isfinite(snap.novel_fraction):
+            rows.append(f"New {snap.novelty_n}-grams (never in the corpus): <b>{100 * snap.novel_fraction:.0f} %</b>")
+        else:
+            rows.append(f"New {snap.novelty_n}-grams: — (needs {snap.novelty_n} tokens)")
+        if np.isfinite(snap.perplexity):
+            rows.append(f"Perplexity of this text: <b>{snap.perplexity:.2f}</b> "
+                        "(as if choosing among that many tokens)")
+        if snap.n_backed_off:
+            rows.append(f"Backed off to a shorter context: {snap.n_backed_off} of {n} tokens")
+        self.readout.setText("<br>".join(rows))
+
+    def _render_corpus_status(self, snap: MarkovSnapshot | None) -> None:
+        t = self.theme
+        if self.corpus_error and self.corpus_box.toPlainText() != self.applied["text"]:
+            message = self.corpus_error.replace("&", "&amp;").replace("<", "&lt;")
+            self.corpus_status.setText(f"<span style='color:{t.bad}'>⚠ Not used: {message}.<br>"
+                                       "The model still uses the previous text.</span>")
+            return
+        if self._corpus_timer.isActive():
+            self.corpus_status.setText("<i>relearning when you stop typing…</i>")
+            return
+        if snap is None:
+            self.corpus_status.setText("")
+            return
+        self.corpus_status.setText(
+            f"{snap.corpus_tokens:,} {self._unit(snap.level)} · {snap.vocabulary_size:,} different · "
+            f"{snap.n_states:,} contexts of {snap.order}")
+
+    def _render_start_note(self, snap: MarkovSnapshot) -> None:
+        unknown = snap.unknown_prompt_tokens
+        if not unknown:
+            self.start_note.hide()
+            return
+        listed = ", ".join(f"‘{token}’" for token in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        self.start_note.setText(f"Not in the corpus: {listed}. The model continues from what comes after "
+                                f"{'it' if len(unknown) == 1 else 'them'}.")
+        self.start_note.setStyleSheet(f"color: {self.theme.bad};")
+        self.start_note.show()
+
+    def _render_legend(self, snap: MarkovSnapshot | None) -> None:
+        t = self.theme
+        context = _blend(t.color(CONTEXT), t.background, 0.30)
+        chosen = _blend(t.color(CHOSEN), t.background, 0.45)
+        run = snap.copy_min_run if snap is not None else None
+        copied_what = f"copied (runs of ≥ {run} {self._unit(snap.level, run)})" if snap is not None else "copied"
+        text = (f"<span style='background-color:{context}'>&nbsp;context&nbsp;</span> → "
+                f"<span style='background-color:{chosen}'><b>&nbsp;chosen&nbsp;</b></span> &nbsp; "
+                f"<span style='text-decoration:underline; color:{t.color(COPIED)}'>{copied_what}</span>")
+        if snap is not None and snap.note:
+            note = snap.note.replace("&", "&amp;").replace("<", "&lt;")
+            text += f"<br><i>{note}</i>"
+        self.legend.setText(text)
+
+
+def _blend(foreground: str, background: str, alpha: float) -> str:
+    """The solid colour of ``foreground`` at ``alpha`` over ``background`` (rich-text labels have no alpha)."""
+    f, b = QColor(foreground), QColor(background)
+    mix = [round(alpha * x + (1 - alpha) * y) for x, y in ((f.red(), b.red()), (f.green(), b.green()),
+                                                           (f.blue(), b.blue()))]
+    return QColor(*mix).name()
