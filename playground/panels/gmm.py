@@ -30,6 +30,11 @@ COLLAPSE_SCENE = "Failure: a component collapses"
 SCENES = {
     COLLAPSE_SCENE: {"n_components": 3, "covariance_type": "full", "init": "random_points", "reg_covar": 0.0},
 }
+SCENE_STORIES = {
+    COLLAPSE_SCENE: "No regularisation: press Play and watch one Gaussian shrink onto the lonely point at the top — "
+                    "its likelihood there grows without limit, which is why EM fits add a small 'Regularisation' "
+                    "to every variance. Set it to 0.01 and press Re-initialise to see the difference.",
+}
 COVARIANCE_TYPES = ("full", "diag", "spherical", "tied")
 INITS = ("kmeans++", "random", "random_points")
 
@@ -257,6 +262,7 @@ class GMMPanel(Panel):
         if name in SCENES:
             X = collapse_points()
             model_values = {**SCENES[name], **model_values}
+            self.message_bar.show_message(SCENE_STORIES[name], "info")
         else:
             X = toy2d.make_points(name, n_points, seed=self.seed)
             if name in toy2d.PRESETS_1D:

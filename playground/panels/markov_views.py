@@ -25,6 +25,8 @@ MAX_GRAPH_NODES = 50
 EDGE_BUCKETS = ((0.0, 0.35), (0.1, 0.8), (0.3, 1.5), (0.6, 2.4))
 #: Copied runs are underlined only in this many characters at the end of the text (a very long run stays fast).
 HIGHLIGHT_WINDOW = 40_000
+#: The bar chart always has room for this many bars, so a few bars are not drawn absurdly thick.
+MIN_BAR_ROWS = 8
 
 _VISIBLE = {" ": "␣", "\n": "⏎", "\n\n": "¶", "\t": "⇥"}
 
@@ -139,7 +141,7 @@ class GeneratedTextView(QTextEdit):
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
             fmt.setUnderlineColor(color(t.color(COPIED)))
-            fmt.setBackground(color(t.color(COPIED), 0.16))
+            fmt.setBackground(color(t.color(COPIED), 0.10))
             edges = np.diff(np.concatenate(([0], snap.copied.astype(np.int8), [0])))
             run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
             first = len(snap.text) - HIGHLIGHT_WINDOW
@@ -206,7 +208,7 @@ class NextTokenBars(ThemedPlot):
 
     def _set_range(self, n: int) -> None:
         self.setXRange(0, 122, padding=0)   # room for the percentage right of a 100 % bar
-        self.setYRange(-0.6, max(n, 5) - 0.4, padding=0)
+        self.setYRange(-0.6, max(n, MIN_BAR_ROWS) - 0.4, padding=0)
 
     def show_token(self, snap: MarkovSnapshot) -> None:
         last = snap.last
@@ -245,29 +247,30 @@ class NextTokenBars(ThemedPlot):
 # ---------------------------------------------------------------------------------------------------------------
 
 class TransitionGraphView(ThemedPlot):
-    """Order-1 transitions of a small vocabulary as a graph on a circle: edge width grows with the probability.
+    """Order-1 transitions of a small vocabulary as a graph: edge width grows with the probability.
 
-    The previous token (the last word of the context) and the edges out of it are blue — the choices the model had,
-    as far as one word of context tells — and the edge it took to the token just written is orange.
+    The busiest token (for the nursery rhymes, "the") sits in the middle and the others round a circle in order of
+    first use, so its edges are spokes and words that follow each other in the text sit close together. The
+    previous token (the last of the context) and the edges out of it are blue — the choices one token of context
+    allows — and the edge the model took to the token just written is orange.
     """
 
     def __init__(self, theme: Theme, parent=None) -> None:
         super().__init__(theme, title="", parent=parent)
         self.setMouseEnabled(False, False)
-        self.plot_item.hideAxis("left")
-        self.plot_item.hideAxis("bottom")
         self.plot_item.setAspectLocked(True)
         self.graph: TransitionGraph | None = None
         self.positions = np.zeros((0, 2))
+        self.hub: int | None = None
         self.edges = [self.styled(pg.PlotDataItem(connect="pairs"),
-                                  lambda i, t, w=w, k=k: i.setPen(pen(t, t.muted, width=w, alpha=0.25 + 0.12 * k)))
+                                  lambda i, t, w=w, k=k: i.setPen(pen(t, t.muted, width=w, alpha=0.12 + 0.1 * k)))
                       for k, (_, w) in enumerate(EDGE_BUCKETS)]
         self.options = [self.styled(pg.PlotDataItem(connect="pairs"),
-                                    lambda i, t, w=w: i.setPen(pen(t, t.color(CONTEXT), width=w + 0.4, alpha=0.85)))
+                                    lambda i, t, w=w: i.setPen(pen(t, t.color(CONTEXT), width=w + 0.4, alpha=0.9)))
                         for _, w in EDGE_BUCKETS]
         self.taken = self.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.color(CHOSEN), width=2.6)))
         self.nodes = self.styled(pg.ScatterPlotItem(pxMode=True), lambda i, t: (
-            i.setSize(t.marker * 1.2), i.setBrush(brush(t.background)), i.setPen(pen(t, t.muted, width=0.6))))
+            i.setSize(t.marker * 1.1), i.setBrush(brush(t.background)), i.setPen(pen(t, t.muted, width=0.5))))
         self.context_node = self.styled(pg.ScatterPlotItem(pxMode=True), lambda i, t: (
             i.setSize(t.marker * 2.2), i.setBrush(brush(t.color(CONTEXT))), i.setPen(None)))
         self.current_node = self.styled(pg.ScatterPlotItem(pxMode=True), lambda i, t: (
@@ -278,30 +281,37 @@ class TransitionGraphView(ThemedPlot):
             label.setVisible(False)
             self.addItem(label)
             self.labels.append(label)
-        self.setRange(xRange=(-1.5, 1.5), yRange=(-1.3, 1.3), padding=0)
+        self.setRange(xRange=(-1.6, 1.6), yRange=(-1.6, 1.6), padding=0)
+
+    def _apply_labels(self) -> None:
+        super()._apply_labels()
+        # Positions on a circle have no meaningful axes (setLabel shows an axis again, so hide them after it).
+        self.plot_item.hideAxis("left")
+        self.plot_item.hideAxis("bottom")
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
-        self.plot_item.showGrid(x=False, y=False)
         if getattr(self, "graph", None) is not None:
             self._place_labels()
 
     def set_graph(self, graph: TransitionGraph, level: str) -> None:
-        """A new graph (a new corpus): lay it out. Nodes go round the circle in order of first use in the corpus,
-        so words that follow each other in the text tend to sit close together."""
+        """A new graph (a new corpus): lay it out once."""
         if graph is self.graph:
             return
         self.graph = graph
         n = len(graph.tokens)
-        angle = np.pi / 2 - 2 * np.pi * np.arange(n) / max(n, 1)   # clockwise from the top
-        self.positions = np.column_stack([np.cos(angle), np.sin(angle)])
+        degree = np.bincount(graph.source, minlength=n) + np.bincount(graph.target, minlength=n)
+        self.hub = int(np.argmax(degree)) if n >= 8 and degree.max() >= 0.5 * n else None
+        ring = [i for i in range(n) if i != self.hub]
+        angle = np.pi / 2 - 2 * np.pi * np.arange(len(ring)) / max(len(ring), 1)   # clockwise from the top
+        self.positions = np.zeros((n, 2))
+        self.positions[ring] = np.column_stack([np.cos(angle), np.sin(angle)])
         self.nodes.setData(self.positions[:, 0], self.positions[:, 1])
-        loops = graph.source != graph.target   # a token followed by itself would be a dot: leave it out
-        for (lo, _), item, hi in zip(EDGE_BUCKETS, self.edges, [b[0] for b in EDGE_BUCKETS[1:]] + [math.inf]):
-            keep = loops & (graph.probability >= lo) & (graph.probability < hi)
+        not_loop = graph.source != graph.target   # a token followed by itself would be a dot: left out
+        for (lo, hi), item in zip(_bucket_ranges(), self.edges):
+            keep = not_loop & (graph.probability >= lo) & (graph.probability < hi)
             item.setData(*self._segments(graph.source[keep], graph.target[keep]))
-        self.set_labels(title="Word graph (one word of context)" if level == "word"
-                        else "Character graph (one character of context)")
+        self.set_labels(title="Word → next word" if level == "word" else "Character → next character")
         self._place_labels()
 
     def _segments(self, source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -313,19 +323,31 @@ class TransitionGraphView(ThemedPlot):
         graph, t = self.graph, self.theme
         font = QFont()
         font.setPointSizeF(t.font_size * 0.85)
+        hub_font = QFont(font)
+        hub_font.setBold(True)
         for i, label in enumerate(self.labels):
             visible = graph is not None and i < len(graph.tokens)
             label.setVisible(visible)
             if not visible:
                 continue
-            x, y = self.positions[i]
-            # Outside the circle, pointing away from it: left of the circle the label ends at the node.
-            label.setAnchor((0.0 if x > 0.2 else 1.0 if x < -0.2 else 0.5,
-                             1.0 if y > 0.7 else 0.0 if y < -0.7 else 0.5))
-            label.setPos(1.07 * x, 1.07 * y)
             label.setText(visible_token(graph.tokens[i], 10))
             label.setColor(t.foreground)
+            # The hub's label sits on its spokes: give it a backing (TextItem has no setter for its fill).
+            label.fill = brush(t.background, 0.85) if i == self.hub else pg.mkBrush(None)
+            if i == self.hub:
+                label.setFont(hub_font)
+                label.setAngle(0)
+                label.setAnchor((0.5, 1.25))
+                label.setPos(0.0, 0.0)
+                continue
+            # Radial labels, reading outwards: neighbours on the circle never overlap.
+            x, y = self.positions[i]
+            degrees = float(np.degrees(np.arctan2(y, x)))
+            right = x >= -1e-9
             label.setFont(font)
+            label.setAngle(degrees if right else degrees - 180)
+            label.setAnchor((0.0, 0.5) if right else (1.0, 0.5))
+            label.setPos(1.06 * x, 1.06 * y)
 
     def show_step(self, snap: MarkovSnapshot) -> None:
         graph = self.graph
@@ -336,12 +358,10 @@ class TransitionGraphView(ThemedPlot):
         previous = None
         if snap.last is not None and snap.last.context:
             previous = index.get(snap.last.context[-1])
-        elif len(snap.tokens) >= 2:
-            previous = index.get(snap.tokens[-2])
         if previous is not None:
             out = np.flatnonzero((graph.source == previous) & (graph.target != previous))
             p = graph.probability[out]
-            for (lo, _), item, hi in zip(EDGE_BUCKETS, self.options, [b[0] for b in EDGE_BUCKETS[1:]] + [math.inf]):
+            for (lo, hi), item in zip(_bucket_ranges(), self.options):
                 keep = out[(p >= lo) & (p < hi)]
                 item.setData(*self._segments(graph.source[keep], graph.target[keep]))
             self.context_node.setData([self.positions[previous, 0]], [self.positions[previous, 1]])
@@ -357,6 +377,11 @@ class TransitionGraphView(ThemedPlot):
             self.taken.setData(*self._segments(np.array([previous]), np.array([current])))
         else:
             self.taken.setData([], [])
+
+
+def _bucket_ranges() -> list[tuple[float, float]]:
+    lows = [low for low, _ in EDGE_BUCKETS]
+    return list(zip(lows, lows[1:] + [math.inf]))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -214,3 +214,17 @@ def test_hidden_panel_stops_its_worker_and_resumes_playing_when_shown(window, qt
     panel.activate()
     qtbot.waitUntil(lambda: panel.last_snapshot.step > step)
     panel.pause()
+
+
+def test_switching_panels_stops_the_hidden_panels_worker(window, qtbot):
+    first = window.current
+    first.play()
+    qtbot.waitUntil(lambda: first.last_snapshot is not None and first.last_snapshot.step > 2)
+    worker = first.worker
+    window.panel_list.setCurrentRow(1)
+    assert window.current is not first and window.current.active
+    assert first.worker is None and not worker.isRunning() and first.playing  # remembered for when it returns
+    window.panel_list.setCurrentRow(0)
+    step = first.last_snapshot.step
+    qtbot.waitUntil(lambda: first.last_snapshot.step > step)  # it resumed playing
+    first.pause()
