@@ -175,6 +175,7 @@ class MainWindow(QMainWindow):
                         f"Saved settings for this panel could not be used ({exc}); defaults are shown.", "warning")
             panel.playing_changed.connect(self._panel_playing_changed)
             panel.stats_changed.connect(self._panel_stats_changed)
+            panel.seed_changed.connect(self._panel_seed_changed)
             old = self.stack.widget(index)
             self.stack.insertWidget(index, panel)
             self.stack.removeWidget(old)
@@ -203,6 +204,11 @@ class MainWindow(QMainWindow):
     def _panel_playing_changed(self, playing: bool) -> None:
         if self.sender() is self.current:
             self.transport.set_playing(playing)
+
+    @Slot(int)
+    def _panel_seed_changed(self, seed: int) -> None:
+        if self.sender() is self.current:
+            self.transport.set_seed(seed)
 
     @Slot(int, float)
     def _panel_stats_changed(self, step: int, rate: float) -> None:

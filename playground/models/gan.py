@@ -16,8 +16,8 @@ Why λ defaults to 1 here, not the paper's 10: in 1-D the critic's slope is a si
 "more real to the right" to "more real to the left") it must pass through 0, exactly where the two-sided penalty
 (|f′| − 1)² is largest. With λ = 10 the critic gets stuck with the wrong sign whenever the generator overshoots the
 data, and the generator sweeps far out and back (the "Penalty too strong" preset shows it). In more dimensions the
-critic's gradient can rotate without shrinking, so the barrier does not exist there. The toy-data script published with
-the WGAN-GP paper uses a small λ (0.1) too.
+critic's gradient can rotate without shrinking, so the barrier does not exist there. The toy-data script published
+with the WGAN-GP paper uses a small λ (0.1) too.
 
 The networks see (x − loc) / scale: the built-in targets are drawn in units a small network handles as they are
 (loc 0, scale 1), a user's data is standardised so centimetres train like the built-ins; every array in a snapshot is
@@ -32,10 +32,11 @@ from __future__ import annotations
 import csv
 import math
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtri
@@ -311,7 +312,7 @@ N_REFERENCE = N_EVAL   # target quantiles the Wasserstein distance compares agai
 N_GRID = 400           # points on the x-axis
 N_STRIP = 40           # z values drawn as lines z → G(z)
 N_PUSH = 15            # generated samples that carry a push arrow
-EVAL_EVERY = 10        # steps between two entries of the Wasserstein history
+EVAL_EVERY = 25        # steps between two entries of the Wasserstein history (each costs ~ half a training step)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -376,7 +377,7 @@ class GAN1D(BaseModel):
         self.target, self.hidden = target, hidden
         self.timeline_every, self.timeline_size = int(timeline_every), int(timeline_size)
         self.__dict__.update(hyper)
-        # Fixed for the model's life: the plotting grid and the reference sample W1 is measured against.
+        # Fixed for the model's life: the plotting grid and the target quantiles W1 is measured against.
         lo, hi = target.display_range()
         self.x_grid = np.linspace(lo, hi, N_GRID)
         self.target_pdf = target.pdf(self.x_grid)
@@ -391,11 +392,13 @@ class GAN1D(BaseModel):
         self.D = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=self.rng)
         self.g_opt = nn.Adam(self.G.params, self.G.grads, lr=self.lr_g, betas=self.betas)
         self.d_opt = nn.Adam(self.D.params, self.D.grads, lr=self.lr_d, betas=self.betas)
-        # Evaluation noise comes from its own generator, so drawing pictures never changes the training run.
-        self.eval_u = np.random.default_rng([self.seed, 1]).random(N_EVAL)
+        # Fixed noise for the pictures, for both noise types (uniforms pushed through each quantile function). It
+        # comes from its own generator, as does sample(), so drawing never changes the course of training.
+        uniforms = {"eval": np.random.default_rng([self.seed, 1]).random(N_EVAL),
+                    "strip": (np.arange(N_STRIP) + 0.5) / N_STRIP,
+                    "push": (np.arange(N_PUSH) + 0.5) / N_PUSH}
+        self.fixed_noise = {noise: {use: _noise_quantiles(noise, u) for use, u in uniforms.items()} for noise in NOISES}
         self.sample_rng = np.random.default_rng([self.seed, 2])
-        self.strip_u = (np.arange(N_STRIP) + 0.5) / N_STRIP
-        self.push_u = (np.arange(N_PUSH) + 0.5) / N_PUSH
         self.latest = {"d_loss": None, "g_loss": None, "gradient_penalty": None, "g_grad_norm": None}
         self.loss_history = History(2)
         self.wasserstein_history = History(1, every=EVAL_EVERY)
@@ -458,7 +461,6 @@ class GAN1D(BaseModel):
         batch = len(real)
         self.D.zero_grad()
         out = self.D.forward(np.concatenate([real, fake]))                  # (2B, 1)
-        out_real, out_fake = out[:batch], out[batch:]
         if self.loss != "wgan_gp":
             # −E[log D(x)] − E[log(1 − D(G(z)))] with D = sigmoid(logit): −log D = softplus(−logit) and
             # −log(1 − D) = softplus(logit), so both halves are softplus(sign · logit) — stable, and one pass.
@@ -467,6 +469,7 @@ class GAN1D(BaseModel):
             loss = float(nn.softplus(signed).sum()) / batch
             self.D.backward(nn.sigmoid(signed) * signs / batch, need_input_grad=False)
             return loss, None
+        out_real, out_fake = out[:batch], out[batch:]
         loss = float(out_fake.mean() - out_real.mean())
         self.D.backward(np.concatenate([np.full_like(out_real, -1 / batch), np.full_like(out_fake, 1 / batch)]),
                         need_input_grad=False)
@@ -476,7 +479,7 @@ class GAN1D(BaseModel):
         x_hat = mix * real + (1 - mix) * fake                               # (B, 1)
         _, slope = self.D.forward_jvp(x_hat, np.ones_like(x_hat))           # f′(x̂)  (B, 1)
         gap = np.abs(slope) - 1
-        self.D.backward_jvp(np.zeros_like(slope), (2 * self.gp_weight / batch) * gap * np.sign(slope))
+        self.D.backward_jvp(None, (2 * self.gp_weight / batch) * gap * np.sign(slope))   # the loss sees only f′
         penalty = float(np.mean(gap * gap))
         return loss + self.gp_weight * penalty, penalty
 
@@ -520,10 +523,6 @@ class GAN1D(BaseModel):
             z = self.rng.uniform(-1.0, 1.0, (n, 1))
         return z.astype(np.float32)
 
-    def _noise_from_uniform(self, u: np.ndarray) -> np.ndarray:
-        """Noise values at the given quantiles of the noise distribution (for the fixed evaluation noise)."""
-        return ndtri(u) if self.noise == "normal" else 2 * u - 1
-
     def _real_batch(self, n: int) -> np.ndarray:
         return self._standardise(self.target.sample(n, self.rng)).reshape(-1, 1).astype(np.float32)
 
@@ -543,7 +542,7 @@ class GAN1D(BaseModel):
         never changes the course of training."""
         rng = self.sample_rng if rng is None else rng
         u = rng.random(n)
-        return self.generator_map(self._noise_from_uniform(u))
+        return self.generator_map(_noise_quantiles(self.noise, u))
 
     def discriminator(self, x: np.ndarray) -> np.ndarray:
         """D(x) = P(real) in (0, 1), or the critic value f(x) for WGAN-GP, at data points ``x`` (any shape)."""
@@ -569,7 +568,7 @@ class GAN1D(BaseModel):
         return float(np.mean(np.abs(np.sort(self._eval_samples()) - self.reference)))
 
     def _eval_samples(self) -> np.ndarray:
-        return self.generator_map(self._noise_from_uniform(self.eval_u))
+        return self.generator_map(self.fixed_noise[self.noise]["eval"])
 
     # -- histories, timeline, checkpoints -------------------------------------------------------------------------
     def _record(self) -> None:
@@ -640,8 +639,8 @@ class GAN1D(BaseModel):
     def snapshot(self) -> GANSnapshot:
         with np.errstate(over="ignore", invalid="ignore"):
             generated = self._eval_samples()
-            z_strip = self._noise_from_uniform(self.strip_u)
-            push_x = self.generator_map(self._noise_from_uniform(self.push_u))
+            z_strip = self.fixed_noise[self.noise]["strip"].copy()
+            push_x = self.generator_map(self.fixed_noise[self.noise]["push"])
             push = self.push(push_x)
             d_of_x = self.discriminator(self.x_grid)
             density = _smoothed_density(generated, self.x_grid)
@@ -663,6 +662,11 @@ class GAN1D(BaseModel):
             wasserstein_steps=w_steps, wasserstein_history=w_values[:, 0].copy(),
             timeline_steps=self.timeline_steps(),
         )
+
+
+def _noise_quantiles(noise: str, u: np.ndarray) -> np.ndarray:
+    """Noise values at quantiles ``u`` of the noise distribution: N(0, 1) or U(−1, 1)."""
+    return ndtri(u) if noise == "normal" else 2 * u - 1
 
 
 @lru_cache(maxsize=8)
@@ -688,8 +692,9 @@ def _smoothed_density(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
     counts = (np.bincount(left, 1 - frac, minlength=len(grid)) + np.bincount(left + 1, frac, minlength=len(grid)))
     q75, q25 = np.percentile(samples, [75, 25])
     spread = min(np.std(samples), (q75 - q25) / 1.34) or np.std(samples)
-    bandwidth = min(max(0.45 * spread * len(samples) ** -0.2, 2 * dx), grid[-1] - grid[0])   # wild samples: ≤ span
-    half = int(math.ceil(4 * bandwidth / dx))
+    # Capped at a tenth of the grid so the kernel stays shorter than the grid (wildly spread samples after a blow-up).
+    bandwidth = min(max(0.45 * spread * len(samples) ** -0.2, 2 * dx), (grid[-1] - grid[0]) / 10)
+    half = math.ceil(4 * bandwidth / dx)
     offsets = np.arange(-half, half + 1) * dx
     kernel = np.exp(-0.5 * (offsets / bandwidth) ** 2)
     kernel /= kernel.sum()

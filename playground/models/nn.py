@@ -22,8 +22,8 @@ float32 by default; pass ``dtype=np.float64`` for gradient checks.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 import numpy as np
 from scipy.special import expit
@@ -120,7 +120,7 @@ class Dense(Layer):
     def backward(self, grad, need_param_grads=True, need_input_grad=True):
         if need_param_grads:
             self.dW += self.x.T @ grad
-            self.db += _column_sums(grad)
+            self.db += _ones(len(grad), grad.dtype) @ grad        # column sums, in BLAS (see _ones)
         return self._times_w_t(grad) if need_input_grad else None
 
     def forward_jvp(self, x, x_dot):
@@ -130,23 +130,22 @@ class Dense(Layer):
         return y, self._times_w(x_dot)
 
     def backward_jvp(self, grad, grad_dot, need_param_grads=True):
-        # W appears in both y = xW + b and ẏ = ẋW, so it collects a gradient from each.
+        # W appears in both y = xW + b and ẏ = ẋW, so it collects a gradient from each. grad None means zero.
         if need_param_grads:
-            self.dW += self.x.T @ grad + self.x_dot.T @ grad_dot
-            self.db += _column_sums(grad)
-        return self._times_w_t(grad), self._times_w_t(grad_dot)
+            self.dW += self.x_dot.T @ grad_dot
+            if grad is not None:
+                self.dW += self.x.T @ grad
+                self.db += _ones(len(grad), grad.dtype) @ grad
+        return (None if grad is None else self._times_w_t(grad)), self._times_w_t(grad_dot)
 
 
 @lru_cache(maxsize=32)
 def _ones(n: int, dtype: np.dtype) -> np.ndarray:
+    """A read-only vector of n ones. ``ones @ grad`` sums the columns of grad (B, n) in BLAS, several times faster
+    than ``grad.sum(axis=0)``, which walks the short rows one by one."""
     ones = np.ones(n, dtype)
     ones.flags.writeable = False
     return ones
-
-
-def _column_sums(grad: np.ndarray) -> np.ndarray:
-    """(B, n) → (n,). A product with a vector of ones runs in BLAS, several times faster than grad.sum(axis=0)."""
-    return _ones(len(grad), grad.dtype) @ grad
 
 
 class Activation(Layer):
@@ -178,9 +177,13 @@ class Activation(Layer):
         return y, s * a_dot                            # ẏ = f′(a) ȧ
 
     def backward_jvp(self, grad, grad_dot, need_param_grads=True):
-        # ẏ = f′(a) ȧ depends on a through f′, hence the curvature term.
+        # ẏ = f′(a) ȧ depends on a through f′, hence the curvature term. grad None means zero (and stays None
+        # through piecewise-linear layers, whose curvature is zero: a penalty on the slope alone skips that path).
+        grad_a = None if grad is None else grad * self.s
         curvature = self.curvature(self.a, self.y, self.s)
-        grad_a = grad * self.s if curvature is None else grad * self.s + grad_dot * self.a_dot * curvature
+        if curvature is not None:
+            through_slope = grad_dot * self.a_dot * curvature
+            grad_a = through_slope if grad_a is None else grad_a + through_slope
         return grad_a, grad_dot * self.s
 
     def __repr__(self) -> str:
@@ -222,11 +225,19 @@ class LeakyReLU(Activation):
         self.negative_slope = negative_slope
 
     def value(self, a):
-        return np.maximum(a, a * a.dtype.type(self.negative_slope))      # = a for a > 0, slope·a below (slope ≤ 1)
+        y = a * self.negative_slope
+        return np.maximum(y, a, out=y)                 # = a for a > 0, slope·a below (slope ≤ 1)
 
     def slope(self, a, y):
-        number = a.dtype.type
-        return (a > 0) * number(1 - self.negative_slope) + number(self.negative_slope)
+        number = a.dtype.type                          # keeps float32 float32: a bool array times a Python float
+        slope = (a > 0) * number(1 - self.negative_slope)  # would become float64
+        slope += number(self.negative_slope)
+        return slope
+
+    def backward(self, grad, need_param_grads=True):
+        slope = self.slope(self.a, self.y)
+        slope *= grad                                  # in place: the slope array is ours to reuse
+        return slope
 
     def curvature(self, a, y, slope):
         return None
@@ -370,11 +381,15 @@ class MLP:
             x, x_dot = layer.forward_jvp(x, x_dot)
         return x, x_dot
 
-    def backward_jvp(self, grad: np.ndarray, grad_dot: np.ndarray, *,
-                     need_param_grads: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    def backward_jvp(self, grad: np.ndarray | None, grad_dot: np.ndarray, *,
+                     need_param_grads: bool = True) -> tuple[np.ndarray | None, np.ndarray]:
         """Back-propagate through the last ``forward_jvp``: given dloss/dy and dloss/dẏ, add dloss/dparams into
-        ``self.grads`` and return (dloss/dx, dloss/dẋ). Exact second-order terms, no finite differences."""
-        grad, grad_dot = np.asarray(grad, self.dtype), np.asarray(grad_dot, self.dtype)
+        ``self.grads`` and return (dloss/dx, dloss/dẋ). Exact second-order terms, no finite differences.
+
+        ``grad=None`` stands for zero (a loss on the slope only, like a gradient penalty); dloss/dx comes back as
+        None when it is zero too."""
+        grad = None if grad is None else np.asarray(grad, self.dtype)
+        grad_dot = np.asarray(grad_dot, self.dtype)
         for layer in reversed(self.layers):
             grad, grad_dot = layer.backward_jvp(grad, grad_dot, need_param_grads)
         return grad, grad_dot

@@ -24,6 +24,7 @@ class PanelEntry:
 PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("sampling", "Sampling", "sampling.svg", "playground.panels.sampling", "SamplingPanel"),
     PanelEntry("gmm", "GMM-EM", "gmm.svg", "playground.panels.gmm", "GMMPanel"),
+    PanelEntry("gan", "GAN 1-D", "gan.svg", "playground.panels.gan", "GANPanel"),
     PanelEntry("markov", "Markov text", "markov.svg", "playground.panels.markov", "MarkovPanel"),
 )
 

@@ -32,6 +32,8 @@ class Panel(QWidget):
     playing_changed = Signal(bool)
     #: (step, measured steps per second)
     stats_changed = Signal(int, float)
+    #: The panel chose a seed itself (a preset that comes with one); the transport bar shows it.
+    seed_changed = Signal(int)
 
     def __init__(self, theme: Theme, parent: QWidget | None = None) -> None:
         super().__init__(parent)

@@ -12,8 +12,8 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSplitter,
-                               QVBoxLayout, QWidget)
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from playground.models.base import validate_seed
 from playground.models.datasets.text import corpus_info, corpus_names, load_corpus, load_text_file
@@ -21,7 +21,7 @@ from playground.models.markov import (MAX_ORDER, MIN_ORDER, MarkovGenerator, Mar
                                       TextJoiner, iter_perplexity_curve, tokenize)
 from playground.panels.base import Panel
 from playground.panels.markov_views import (CHOSEN, CONTEXT, COPIED, MAX_GRAPH_NODES, GeneratedTextView,
-                                            NextTokenBars, PerplexityChart, TransitionGraphView)
+                                            NextTokenBars, PerplexityChart, TransitionGraphView, html_escape)
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
 
@@ -34,7 +34,9 @@ CURVE_MAX_ORDER = 6
 CURVE_SMOOTHING = iter_perplexity_curve.__kwdefaults__["smoothing"]
 #: Your own text is saved between sessions up to this many characters (QSettings is no place for a book).
 MAX_SAVED_TEXT = 200_000
-FORM_KEYS = ("level", "order", "temperature", "top_k", "smoothing")
+FORM_KEYS = ("level", "order", "top_k", "smoothing")
+#: The temperature slider moves in steps of 0.01.
+TEMPERATURE_STEPS = 100
 OWN_TEXT = "Your own text"
 
 
@@ -67,7 +69,8 @@ class MarkovPanel(Panel):
 
     # --- settings --------------------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
-        saved = {**super().state(), **{k: self.applied[k] for k in FORM_KEYS}, "start": self.applied["start"],
+        saved = {**super().state(), **{k: self.applied[k] for k in FORM_KEYS},
+                 "temperature": self.applied["temperature"], "start": self.applied["start"],
                  "corpus": self.corpus_name or DEFAULT_CORPUS}
         if not self.corpus_name and len(self.applied["text"]) <= MAX_SAVED_TEXT:
             saved["corpus"], saved["text"], saved["source"] = "", self.applied["text"], self.corpus_source
@@ -99,9 +102,7 @@ class MarkovPanel(Panel):
         self.corpus_name = corpus
         self.corpus_source = str(state.get("source", "")) if not corpus else ""
         self._show_corpus(text)
-        self.model_form.set_values({k: settings[k] for k in FORM_KEYS})
-        self.start_edit.setText(settings["start"])
-        self.perplexity_chart.set_order(settings["order"])
+        self._show_settings(settings)
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -111,15 +112,15 @@ class MarkovPanel(Panel):
         scroll.setWidget(controls)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(scroll)
         splitter.addWidget(views)
         splitter.setStretchFactor(1, 1)
         layout = QHBoxLayout(self.body)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
-        self._corpus_timer = QTimer(self, singleShot=True, interval=CORPUS_DEBOUNCE_MS)
-        self._corpus_timer.timeout.connect(self._send_corpus)
+        self.corpus_timer = QTimer(self, singleShot=True, interval=CORPUS_DEBOUNCE_MS)
+        self.corpus_timer.timeout.connect(self._send_corpus)
         self.playing_changed.connect(self._show_playing)
         self._show_corpus(self.applied["text"])
         self._show_playing(False)
@@ -144,30 +145,36 @@ class MarkovPanel(Panel):
         self.corpus_status = QLabel()
         self.corpus_status.setWordWrap(True)
         self.corpus_status.setTextFormat(Qt.TextFormat.RichText)
-        corpus_group = QGroupBox("Corpus — the text it learns from")
+        corpus_group = QGroupBox("Corpus (what it learns from)")
         corpus_layout = QVBoxLayout(corpus_group)
-        row = QHBoxLayout()
-        row.addWidget(self.corpus_choice, 1)
-        row.addWidget(self.open_button)
-        corpus_layout.addLayout(row)
+        corpus_layout.addWidget(self.corpus_choice)
         corpus_layout.addWidget(self.corpus_about)
         corpus_layout.addWidget(self.corpus_box)
         corpus_layout.addWidget(self.corpus_status)
+        corpus_layout.addWidget(self.open_button)
 
         self.model_form = ParamForm([
             Param("level", "Level", self.applied["level"], kind="choice", choices=("word", "char"),
                   help="word: words and punctuation are the tokens · char: single characters are"),
             Param("order", "Order", self.applied["order"], kind="int",
                   help=f"How many tokens of context the model looks at ({MIN_ORDER}–{MAX_ORDER})"),
-            Param("temperature", "Temperature", 1.0, kind="slider", minimum=0.0, maximum=MAX_TEMPERATURE,
-                  help="0: always the most likely token · 1: the corpus's own odds · above 1: flatter, wilder"),
             Param("top_k", "Top-k", 0, kind="int", help="Draw only from the k most likely tokens (0 = no limit)"),
             Param("smoothing", "Smoothing α", 0.0,
                   help="A pretend count added to every token, so that unseen continuations get a small chance"),
         ])
         self.model_form.edited.connect(self._param_edited)
+        # Its own slider rather than a ParamForm one: steps of exactly 0.01, so that 1 reads "1.00".
+        self.temperature_slider = QSlider(Qt.Orientation.Horizontal)
+        self.temperature_slider.setRange(0, round(MAX_TEMPERATURE * TEMPERATURE_STEPS))
+        self.temperature_slider.setValue(TEMPERATURE_STEPS)
+        self.temperature_slider.setToolTip("0: always the most likely token (greedy) · 1: the corpus's own odds · "
+                                           "above 1: flatter odds, wilder text")
+        self.temperature_slider.valueChanged.connect(self._temperature_moved)
+        self.temperature_readout = QLabel()
+        self.temperature_readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self._show_temperature(1.0)
         self.start_edit = QLineEdit()
-        self.start_edit.setPlaceholderText("empty: start at a random line")
+        self.start_edit.setPlaceholderText("empty = a random line")
         self.start_edit.setToolTip("A prompt for the model to continue")
         self.start_edit.editingFinished.connect(self._start_edited)
         self.start_note = QLabel()
@@ -177,10 +184,14 @@ class MarkovPanel(Panel):
         model_group = QGroupBox("Model")
         model_layout = QVBoxLayout(model_group)
         model_layout.addWidget(self.model_form)
-        start_row = QFormLayout()
-        start_row.setContentsMargins(0, 0, 0, 0)
-        start_row.addRow("Start with", self.start_edit)
-        model_layout.addLayout(start_row)
+        temperature = QHBoxLayout()
+        temperature.addWidget(self.temperature_slider, 1)
+        temperature.addWidget(self.temperature_readout)
+        more_rows = QFormLayout()
+        more_rows.setContentsMargins(0, 0, 0, 0)
+        more_rows.addRow("Temperature", temperature)
+        more_rows.addRow("Start with", self.start_edit)
+        model_layout.addLayout(more_rows)
         model_layout.addWidget(self.start_note)
 
         self.generate_button = QPushButton("▶  Generate")
@@ -200,28 +211,9 @@ class MarkovPanel(Panel):
         grid.addWidget(self.stop_button, 1, 0)
         grid.addWidget(self.clear_button, 1, 1)
 
-        self.readout = QLabel()
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setObjectName("Readout")
-        novelty_group = QGroupBox("Inventing or copying?")
-        QVBoxLayout(novelty_group).addWidget(self.readout)
-
-        self.curve_button = QPushButton("Perplexity vs order")
-        self.curve_button.setToolTip(f"Fit orders 1–{CURVE_MAX_ORDER} on 90 % of the corpus and measure how "
-                                     "surprised each is by the other 10 %")
-        self.curve_button.clicked.connect(self.run_perplexity_curve)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 100)
-        self.progress.hide()
-        curve_group = QGroupBox("Does more context help?")
-        curve_layout = QVBoxLayout(curve_group)
-        curve_layout.addWidget(self.curve_button)
-        curve_layout.addWidget(self.progress)
-
         controls = QWidget()
         layout = QVBoxLayout(controls)
-        for group in (corpus_group, model_group, generate_group, novelty_group, curve_group):
+        for group in (corpus_group, model_group, generate_group):
             layout.addWidget(group)
         layout.addStretch(1)
         return controls
@@ -232,40 +224,61 @@ class MarkovPanel(Panel):
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setToolTip("Blue: the tokens the model looked at. Orange: the token it drew next. Underlined: "
+                               "runs that appear word for word in the corpus.")
+        self.readout = QLabel()
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setObjectName("Readout")
         text_box = QWidget()
         text_layout = QVBoxLayout(text_box)
         text_layout.setContentsMargins(0, 0, 0, 0)
         text_layout.addWidget(self.text_view, 1)
         text_layout.addWidget(self.legend)
+        text_layout.addWidget(self.readout)
+
         self.bars = NextTokenBars(t)
         self.graph_view = TransitionGraphView(t)
         self.graph_reason = QLabel()
         self.graph_reason.setWordWrap(True)
         self.graph_reason.setObjectName("Hint")
         self.graph_reason.hide()
+        graph_page = QWidget()
+        graph_layout = QVBoxLayout(graph_page)
+        graph_layout.setContentsMargins(0, 0, 0, 0)
+        graph_layout.addWidget(self.graph_reason)
+        graph_layout.addWidget(self.graph_view, 1)
         self.perplexity_chart = PerplexityChart(t)
         self.perplexity_chart.set_order(self.applied["order"])
-
+        self.curve_button = QPushButton(f"Compute for orders 1–{CURVE_MAX_ORDER}")
+        self.curve_button.setToolTip(f"Fit orders 1–{CURVE_MAX_ORDER} on 90 % of the corpus and measure how "
+                                     "surprised each one is by the other 10 %")
+        self.curve_button.clicked.connect(self.run_perplexity_curve)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        curve_page = QWidget()
+        curve_layout = QVBoxLayout(curve_page)
+        curve_layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        row.addWidget(self.curve_button)
+        row.addWidget(self.progress, 1)
+        curve_layout.addLayout(row)
+        curve_layout.addWidget(self.perplexity_chart, 1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(graph_page, "Graph")
+        self.tabs.addTab(curve_page, "Perplexity vs order")
+        # Left: the text and the bars it was drawn from, one above the other. Right: the graph (or the chart).
         left = QSplitter(Qt.Orientation.Vertical)
         left.addWidget(text_box)
         left.addWidget(self.bars)
-        left.setStretchFactor(0, 2)
-        left.setStretchFactor(1, 3)
-        graph_and_curve = QSplitter(Qt.Orientation.Vertical)
-        graph_and_curve.addWidget(self.graph_view)
-        graph_and_curve.addWidget(self.perplexity_chart)
-        graph_and_curve.setStretchFactor(0, 3)
-        graph_and_curve.setStretchFactor(1, 2)
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.graph_reason)
-        right_layout.addWidget(graph_and_curve, 1)
+        left.setSizes([1000, 1100])   # the plot's size hint would otherwise squeeze the text to a few lines
         views = QSplitter(Qt.Orientation.Horizontal)
         views.addWidget(left)
-        views.addWidget(right)
-        views.setStretchFactor(0, 1)
-        views.setStretchFactor(1, 1)
+        views.addWidget(self.tabs)
+        views.setStretchFactor(0, 5)
+        views.setStretchFactor(1, 4)
+        views.setSizes([500, 400])
         return views
 
     def apply_theme(self, theme: Theme) -> None:
@@ -280,10 +293,12 @@ class MarkovPanel(Panel):
 
     def _fit_controls_width(self) -> None:
         """The controls never scroll sideways: the column is as wide as its widest row at this font size."""
+        self.temperature_readout.setMinimumWidth(self.temperature_readout.fontMetrics().horizontalAdvance("0 greedy"))
         scroll = self.controls_scroll
         scroll.widget().adjustSize()
-        scroll.setMinimumWidth(scroll.widget().minimumSizeHint().width()
-                               + scroll.verticalScrollBar().sizeHint().width() + 4)
+        width = scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
+        scroll.setMinimumWidth(width)
+        self.splitter.setSizes([width, 4 * width])  # the plots get everything the controls do not need
         lines = self.corpus_box.fontMetrics().lineSpacing()
         self.corpus_box.setMinimumHeight(7 * lines)
         self.corpus_box.setMaximumHeight(12 * lines)
@@ -307,9 +322,7 @@ class MarkovPanel(Panel):
 
     def _accepted(self, changes: dict[str, Any]) -> None:
         self.applied.update(changes)
-        self.model_form.set_values({k: v for k, v in changes.items() if k in FORM_KEYS})
-        if "order" in changes:
-            self.perplexity_chart.set_order(changes["order"])
+        self._show_settings(changes)
         if "text" in changes and self.corpus_error:
             self.corpus_error = ""
             self.message_bar.clear()
@@ -321,10 +334,32 @@ class MarkovPanel(Panel):
         if fault.bad_input:
             # The model kept its previous settings: show those again (the corpus box keeps what you typed, so you
             # can fix it, and says that the model is not using it).
-            self.model_form.set_values({k: self.applied[k] for k in FORM_KEYS})
+            self._show_settings(self.applied)
             if self.corpus_box.toPlainText() != self.applied["text"]:
                 self.corpus_error = fault.message
                 self._render_corpus_status(self.last_snapshot)
+
+    def _show_settings(self, settings: dict[str, Any]) -> None:
+        """Show ``settings`` (some or all of them) in the controls, without treating that as an edit."""
+        self.model_form.set_values({k: v for k, v in settings.items() if k in FORM_KEYS})
+        if "temperature" in settings:
+            self.temperature_slider.blockSignals(True)
+            self.temperature_slider.setValue(round(settings["temperature"] * TEMPERATURE_STEPS))
+            self.temperature_slider.blockSignals(False)
+            self._show_temperature(settings["temperature"])
+        if "start" in settings and self.start_edit.text() != settings["start"]:
+            self.start_edit.setText(settings["start"])
+        if "order" in settings:
+            self.perplexity_chart.set_order(settings["order"])
+
+    def _show_temperature(self, temperature: float) -> None:
+        self.temperature_readout.setText("0 greedy" if temperature == 0 else f"{temperature:.2f}")
+
+    @Slot(int)
+    def _temperature_moved(self, position: int) -> None:
+        temperature = position / TEMPERATURE_STEPS
+        self._show_temperature(temperature)
+        self._apply(temperature=temperature)
 
     @Slot(str, object)
     def _param_edited(self, name: str, value: Any) -> None:
@@ -339,9 +374,7 @@ class MarkovPanel(Panel):
             self.model_form.set_error(name, problem)
             return
         self.model_form.clear_error(name)
-        if name == "temperature":
-            value = round(float(value), 2)
-        elif name == "smoothing":
+        if name == "smoothing":
             value = float(value)
         self._apply(**{name: value})
 
@@ -372,7 +405,7 @@ class MarkovPanel(Panel):
 
     def _show_corpus(self, text: str) -> None:
         """Put ``text`` in the corpus box without treating it as an edit, and select its entry."""
-        self._corpus_timer.stop()
+        self.corpus_timer.stop()
         self.corpus_box.blockSignals(True)
         self.corpus_box.setPlainText(text)
         self.corpus_box.blockSignals(False)
@@ -398,7 +431,7 @@ class MarkovPanel(Panel):
             self.corpus_choice.setCurrentIndex(self.corpus_choice.findData(""))
             self.corpus_choice.blockSignals(False)
             self._show_corpus_about()
-        self._corpus_timer.start()
+        self.corpus_timer.start()
         self._render_corpus_status(self.last_snapshot)
 
     @Slot()
@@ -442,6 +475,7 @@ class MarkovPanel(Panel):
         self.progress.setFormat("fitting orders 1–6: %p %")
         self.progress.show()
         self.curve_button.setEnabled(False)
+        self.tabs.setCurrentIndex(self.tabs.indexOf(self.perplexity_chart.parentWidget()))
         self.call(lambda model, s=smoothing: model.perplexity_curve(max_order=CURVE_MAX_ORDER, smoothing=s),
                   "perplexity", on_done=self._show_curve)
 
@@ -502,38 +536,35 @@ class MarkovPanel(Panel):
         return "token" if n == 1 else "tokens"
 
     def _render_readout(self, snap: MarkovSnapshot) -> None:
+        """Inventing or copying? Two lines under the text."""
         n = len(snap.tokens)
         if n == 0:
-            self.readout.setText("Nothing written yet. Low orders <b>invent</b>; high orders <b>copy</b> the corpus "
-                                 "— the statistics here will show which.")
+            self.readout.setText("<b>Inventing or copying?</b> Low orders invent; high orders copy the corpus. "
+                                 "Step, and watch.")
             return
-        rows = []
+        copied = "nothing yet"
         length = snap.longest_copy_length
         if length:
-            copied = snap.longest_copy_text.strip()
-            copied = copied if len(copied) <= 90 else copied[:89] + "…"
-            copied = copied.replace("&", "&amp;").replace("<", "&lt;").replace("\n", " ⏎ ")
-            rows.append(f"Longest run copied from the corpus: <b>{length} {self._unit(snap.level, length)}</b>"
-                        f"<br>“{copied}”")
+            run = " ".join(snap.longest_copy_text.split())   # a line break would break the readout's layout
+            run = run if len(run) <= 60 else run[:59] + "…"
+            copied = f"<b>{length} {self._unit(snap.level, length)}</b> “{html_escape(run)}”"
+        facts = []
         if np.isfinite(snap.novel_fraction):
-            rows.append(f"New {snap.novelty_n}-grams (never in the corpus): <b>{100 * snap.novel_fraction:.0f} %</b>")
-        else:
-            rows.append(f"New {snap.novelty_n}-grams: — (needs {snap.novelty_n} tokens)")
+            facts.append(f"new {snap.novelty_n}-grams <b>{100 * snap.novel_fraction:.0f} %</b>")
         if np.isfinite(snap.perplexity):
-            rows.append(f"Perplexity of this text: <b>{snap.perplexity:.2f}</b> "
-                        "(as if choosing among that many tokens)")
+            facts.append(f"perplexity <b>{snap.perplexity:.2f}</b>")
         if snap.n_backed_off:
-            rows.append(f"Backed off to a shorter context: {snap.n_backed_off} of {n} tokens")
-        self.readout.setText("<br>".join(rows))
+            facts.append(f"backed off {snap.n_backed_off}×")
+        self.readout.setText(f"<b>Longest copied run:</b> {copied}<br>" + " · ".join(facts))
 
     def _render_corpus_status(self, snap: MarkovSnapshot | None) -> None:
         t = self.theme
         if self.corpus_error and self.corpus_box.toPlainText() != self.applied["text"]:
-            message = self.corpus_error.replace("&", "&amp;").replace("<", "&lt;")
+            message = html_escape(self.corpus_error)
             self.corpus_status.setText(f"<span style='color:{t.bad}'>⚠ Not used: {message}.<br>"
                                        "The model still uses the previous text.</span>")
             return
-        if self._corpus_timer.isActive():
+        if self.corpus_timer.isActive():
             self.corpus_status.setText("<i>relearning when you stop typing…</i>")
             return
         if snap is None:
@@ -548,7 +579,7 @@ class MarkovPanel(Panel):
         if not unknown:
             self.start_note.hide()
             return
-        listed = ", ".join(f"‘{token}’" for token in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        listed = ", ".join(f"‘{html_escape(token)}’" for token in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         self.start_note.setText(f"Not in the corpus: {listed}. The model continues from what comes after "
                                 f"{'it' if len(unknown) == 1 else 'them'}.")
         self.start_note.setStyleSheet(f"color: {self.theme.bad};")
@@ -559,13 +590,12 @@ class MarkovPanel(Panel):
         context = _blend(t.color(CONTEXT), t.background, 0.30)
         chosen = _blend(t.color(CHOSEN), t.background, 0.45)
         run = snap.copy_min_run if snap is not None else None
-        copied_what = f"copied (runs of ≥ {run} {self._unit(snap.level, run)})" if snap is not None else "copied"
+        copied_what = f"copied ({run}+ in a row)" if snap is not None else "copied"
         text = (f"<span style='background-color:{context}'>&nbsp;context&nbsp;</span> → "
                 f"<span style='background-color:{chosen}'><b>&nbsp;chosen&nbsp;</b></span> &nbsp; "
                 f"<span style='text-decoration:underline; color:{t.color(COPIED)}'>{copied_what}</span>")
         if snap is not None and snap.note:
-            note = snap.note.replace("&", "&amp;").replace("<", "&lt;")
-            text += f"<br><i>{note}</i>"
+            text += f"<br><i>{html_escape(snap.note)}</i>"
         self.legend.setText(text)
 
 

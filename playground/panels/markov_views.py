@@ -40,6 +40,18 @@ def visible_token(token: str, max_chars: int = 14) -> str:
     return shown if len(shown) <= max_chars else shown[:max_chars - 1] + "…"
 
 
+_NAMED = {" ": "␣ space", "\n": "⏎ new line", "\n\n": "¶ blank line", "\t": "⇥ tab"}
+
+
+def bar_label(token: str) -> str:
+    """A token as a bar chart label: whitespace by name, punctuation in quotes (a lone '.' is easily missed)."""
+    if token in _NAMED:
+        return _NAMED[token]
+    if not any(c.isalnum() for c in token):
+        return f"‘{visible_token(token)}’"
+    return visible_token(token)
+
+
 def visible_context(context: Sequence[str], level: str, max_chars: int = 22) -> str:
     """The context tokens as one readable string; characters keep their whitespace visible, words are spaced.
     Cut from the left, since the tokens nearest the next one matter most."""
@@ -59,7 +71,7 @@ def percent(p: float) -> str:
     return "<0.1 %" if value > 0 else "0 %"
 
 
-def _html(text: str) -> str:
+def html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
@@ -80,6 +92,11 @@ class GeneratedTextView(QTextEdit):
         self.setPlaceholderText("The generated text appears here — press Step or Generate.")
         self._text = ""
         self._utf16: np.ndarray | None = None    # code point index → UTF-16 position, when they differ
+        # Follow the newest token — unless the reader has scrolled up to read something earlier.
+        self._follow = True
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(lambda value: setattr(self, "_follow", value >= bar.maximum() - 2))
+        bar.rangeChanged.connect(lambda _, maximum: self._follow and bar.setValue(maximum))
         self.apply_theme(theme)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -94,10 +111,10 @@ class GeneratedTextView(QTextEdit):
         return self._text
 
     def show_snapshot(self, snap: MarkovSnapshot, prompt_spans: tuple[np.ndarray, np.ndarray]) -> None:
+        if not snap.tokens:
+            self._follow = True   # a new text starts at the top
         self._sync_text(snap.text)
         self.setExtraSelections(self._selections(snap, prompt_spans))
-        bar = self.verticalScrollBar()
-        bar.setValue(bar.maximum())
 
     def _sync_text(self, text: str) -> None:
         if text == self._text:
@@ -189,6 +206,11 @@ class NextTokenBars(ThemedPlot):
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
         self.plot_item.showGrid(x=True, y=False, alpha=theme.grid_alpha)
+        # The tokens are what this chart is about: larger than ordinary tick labels.
+        font = QFont()
+        font.setPointSizeF(theme.font_size * 1.1)
+        self.plot_item.getAxis("left").setTickFont(font)
+        self.plot_item.getAxis("left").setTextPen(pg.mkPen(theme.foreground))
         if hasattr(self, "labels"):
             self._style_labels()
 
@@ -202,6 +224,7 @@ class NextTokenBars(ThemedPlot):
         self.bars.setOpts(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0), brushes=[])
         for label in self.labels:
             label.setVisible(False)
+        self.token_labels: list[str] = []
         self.plot_item.getAxis("left").setTicks([[], []])
         self.set_labels(title=message, x_label="probability (%)")
         self._set_range(1)
@@ -229,11 +252,11 @@ class NextTokenBars(ThemedPlot):
                 label.setText(percent(p[i]))
                 label.setColor(t.color(CHOSEN) if i == chosen else t.foreground)
                 label.setPos(100 * p[i] + 1.5, i)
-        self.plot_item.getAxis("left").setTicks(
-            [[(i, ("▶ " if i == chosen else "") + visible_token(token)) for i, token in enumerate(last.candidates)],
-             []])
+        self.token_labels = [("▶ " if i == chosen else "") + bar_label(token)
+                             for i, token in enumerate(last.candidates)]
+        self.plot_item.getAxis("left").setTicks([list(enumerate(self.token_labels)), []])
         context = visible_context(last.context, snap.level)
-        title = (f"After “<span style='color:{t.color(CONTEXT)}'>{_html(context)}</span>”" if last.context
+        title = (f"After “<span style='color:{t.color(CONTEXT)}'>{html_escape(context)}</span>”" if last.context
                  else "No context (token frequencies)")
         if last.backed_off and last.context:
             title += " <i>(backed off)</i>"
@@ -418,7 +441,7 @@ class PerplexityChart(ThemedPlot):
         if hasattr(self, "hint"):
             self.hint.setColor(theme.muted)
 
-    def clear_curve(self, why: str = "Press “Perplexity vs order”") -> None:
+    def clear_curve(self, why: str = "Press “Compute” above") -> None:
         self.curve = None
         self.train.setData([], [])
         self.held_out.setData([], [])

@@ -62,6 +62,7 @@ class _Slider(QWidget):
         layout.addWidget(self.slider, 1)
         layout.addWidget(self.readout)
         self.slider.valueChanged.connect(self._moved)
+        self._value = float(param.default)
 
     def _to_value(self, position: int) -> float:
         lo, hi = float(self.param.minimum), float(self.param.maximum)
@@ -76,17 +77,21 @@ class _Slider(QWidget):
         return round(f * self.STEPS)
 
     def value(self) -> float:
-        return self._to_value(self.slider.value())
+        return self._value
 
     def set_value(self, value: float) -> None:
+        """Show exactly ``value`` (the slider itself can only land near it)."""
+        self.slider.blockSignals(True)
         self.slider.setValue(self._to_position(value))
-        self.readout.setText(f"{self.value():.3g}")
+        self.slider.blockSignals(False)
+        self._value = float(value)
+        self.readout.setText(f"{value:.3g}")
 
     @Slot(int)
     def _moved(self, position: int) -> None:
-        value = self._to_value(position)
-        self.readout.setText(f"{value:.3g}")
-        self.valueChanged.emit(value)
+        self._value = self._to_value(position)
+        self.readout.setText(f"{self._value:.3g}")
+        self.valueChanged.emit(self._value)
 
 
 class ParamForm(QWidget):

@@ -112,7 +112,7 @@ def test_backward_jvp_matches_finite_differences(name):
 
 @pytest.mark.parametrize("name", ACTIVATION_NAMES)
 def test_gradient_penalty_gradient_is_exact(name):
-    """WGAN-GP's λ·mean((|f′(x)| − 1)²) for a 1-D critic: weight gradient through the slope, against differences."""
+    """WGAN-GP's mean((|f′(x)| − 1)²) for a 1-D critic: the weight gradient through the slope, exactly."""
     rng = np.random.default_rng(6)
     critic = nn.MLP([1, 6, 6, 1], activation=name, rng=rng, dtype=np.float64)
     x = rng.standard_normal((9, 1)) * 2
@@ -125,6 +125,22 @@ def test_gradient_penalty_gradient_is_exact(name):
     critic.zero_grad()
     critic.backward_jvp(np.zeros_like(slope), 2 * (np.abs(slope) - 1) * np.sign(slope) / len(x))
     np.testing.assert_allclose(critic.grads, numerical_gradient(penalty, critic.params), rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ACTIVATION_NAMES)
+def test_backward_jvp_with_no_output_gradient_equals_a_zero_one(name):
+    rng = np.random.default_rng(18)
+    net = nn.MLP([1, 5, 5, 1], activation=name, rng=rng, dtype=np.float64)
+    x, w = rng.standard_normal((6, 1)), rng.standard_normal((6, 1))
+    net.forward_jvp(x, np.ones_like(x))
+    net.zero_grad()
+    dx_zero, d_dir_zero = net.backward_jvp(np.zeros_like(w), w)
+    with_zero = net.grads.copy()
+    net.zero_grad()
+    dx_none, d_dir_none = net.backward_jvp(None, w)
+    np.testing.assert_allclose(net.grads, with_zero, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(d_dir_none, d_dir_zero, rtol=1e-12)
+    np.testing.assert_allclose(0 if dx_none is None else dx_none, dx_zero, atol=1e-15)
 
 
 def test_backward_accumulates_and_can_skip_parameter_or_input_gradients():

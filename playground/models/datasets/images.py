@@ -77,21 +77,31 @@ def tile(images: np.ndarray, n_cols: int, *, pad: int = 1, pad_value: float = 0.
 
 _PIXEL_X = np.tile(np.arange(SIDE, dtype=np.float32) + 0.5, SIDE)       # (P,) column centres, row-major
 _PIXEL_Y = np.repeat(np.arange(SIDE, dtype=np.float32) + 0.5, SIDE)     # (P,)
+_PIXEL_XY1 = np.stack([_PIXEL_X, _PIXEL_Y, np.ones_like(_PIXEL_X)])     # (3, P)
+_PIXEL_NORM2 = _PIXEL_X ** 2 + _PIXEL_Y ** 2                             # (P,)
 #: Images per chunk, so the (chunk, segments, pixels) temporaries stay a few megabytes.
 _CHUNK = 256
 
 
-def _segment_distance2(ax, ay, bx, by):
-    """Squared distance from every pixel centre to every segment a→b. ax… are (N, S); returns (N, S, P)."""
-    ax, ay = ax[..., None], ay[..., None]
-    abx, aby = (bx - ax[..., 0])[..., None], (by - ay[..., 0])[..., None]
-    dx, dy = _PIXEL_X - ax, _PIXEL_Y - ay                                  # (N, S, P)
-    length2 = abx * abx + aby * aby
-    t = (dx * abx + dy * aby) / np.maximum(length2, 1e-12)
-    np.clip(t, 0, 1, out=t)                                                # nearest point of the segment
-    dx -= t * abx
-    dy -= t * aby
-    return dx * dx + dy * dy
+def _nearest_distance(ax, ay, bx, by):
+    """Distance from every pixel centre p to the nearest of the segments a→b. ax… are (N, S); returns (N, P).
+
+    With t = clip((p − a)·(b − a) / |b − a|², 0, 1) the nearest point of a segment is a + t (b − a), and
+    |p − a − t (b − a)|² = |p − a|² − t (2 (p − a)·(b − a) − t |b − a|²). Both |p − a|² and (p − a)·(b − a) are
+    affine in (p_x, p_y, 1), so they come out of two small matrix products — twice as fast as per-pixel arithmetic.
+    """
+    abx, aby = bx - ax, by - ay
+    length2 = np.maximum(abx * abx + aby * aby, 1e-12)[..., None]          # (N, S, 1)
+    along = np.stack([abx, aby, -(ax * abx + ay * aby)], axis=-1) @ _PIXEL_XY1          # (N, S, P) (p − a)·(b − a)
+    dist2 = np.stack([-2 * ax, -2 * ay, ax * ax + ay * ay], axis=-1) @ _PIXEL_XY1      # (N, S, P) |p − a|² − |p|²
+    t = along / length2
+    np.maximum(t, 0, out=t)                                                # clip to the segment (np.clip is slower)
+    np.minimum(t, 1, out=t)
+    along *= 2
+    along -= t * length2
+    along *= t
+    dist2 -= along
+    return np.sqrt(np.maximum(dist2.min(axis=1) + _PIXEL_NORM2, 0))
 
 
 def _inside(ax, ay, bx, by):
@@ -104,24 +114,33 @@ def _inside(ax, ay, bx, by):
     return np.logical_xor.reduce(crosses, axis=1)
 
 
-def _in_chunks(draw: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
-    n = len(arrays[0])
-    out = np.empty((n, SIDE * SIDE), dtype=np.float32)
-    for start in range(0, n, _CHUNK):
-        out[start:start + _CHUNK] = draw(*(a[start:start + _CHUNK] for a in arrays))
+def _render(templates: list[np.ndarray], template_of: np.ndarray, place: Callable, draw: Callable,
+            *per_image: np.ndarray) -> np.ndarray:
+    """Draw image i from the segments ``templates[template_of[i]]`` (each (S_k, 4) [ax, ay, bx, by]).
+
+    Images sharing a template are drawn together, so none pays for a longer template's segments.
+    ``place(segments, index)`` maps a template to pixels for the images ``index`` (n,): four (n, S_k) arrays.
+    """
+    out = np.empty((len(template_of), SIDE * SIDE), dtype=np.float32)
+    for k, segments in enumerate(templates):
+        index = np.flatnonzero(template_of == k)
+        for start in range(0, len(index), _CHUNK):
+            chunk = index[start:start + _CHUNK]
+            ends = (end.astype(np.float32) for end in place(segments, chunk))
+            out[chunk] = draw(*ends, *(values[chunk].astype(np.float32) for values in per_image))
     return out
 
 
 def _draw_strokes(ax, ay, bx, by, half_width):
     """Ink of a round pen of half-width ``half_width`` (N,) along the segments: 1 inside, a 1-pixel linear ramp at
     the edge — the fraction of a pixel the pen covers, near enough."""
-    distance = np.sqrt(_segment_distance2(ax, ay, bx, by).min(axis=1))    # (N, P)
+    distance = _nearest_distance(ax, ay, bx, by)                           # (N, P)
     return np.clip(half_width[:, None] + 0.5 - distance, 0, 1)
 
 
 def _draw_filled(ax, ay, bx, by):
     """Ink of a filled polygon: coverage from the signed distance to its outline."""
-    distance = np.sqrt(_segment_distance2(ax, ay, bx, by).min(axis=1))    # (N, P)
+    distance = _nearest_distance(ax, ay, bx, by)                           # (N, P)
     signed = np.where(_inside(ax, ay, bx, by), -distance, distance)
     return np.clip(0.5 - signed, 0, 1)
 
@@ -144,28 +163,32 @@ def _join(*parts):
     return np.concatenate(parts)
 
 
+def _figure_eight(n=32):
+    """An 8 in one stroke: down through the middle into the lower loop, up through the middle into the upper."""
+    t = np.linspace(0, 2 * np.pi, n)
+    return np.stack([0.5 + (0.4 - 0.06 * np.cos(t)) * np.sin(2 * t), 0.5 - 0.49 * np.cos(t)], axis=1)
+
+
 _DIGIT_STROKES: dict[int, list[list[np.ndarray]]] = {
     0: [[_arc(0.5, 0.5, 0.46, 0.48, 95, 455, 20)]],
     1: [[_line((0.55, 0.0), (0.55, 1.0))],
         [_line((0.25, 0.25), (0.6, 0.0), (0.6, 1.0))],
         [_line((0.25, 0.22), (0.55, 0.0), (0.55, 1.0)), _line((0.2, 1.0), (0.9, 1.0))]],
     2: [[_join(_arc(0.5, 0.3, 0.42, 0.28, 160, -30, 12), _line((0.05, 1.0), (0.97, 1.0)))],
-        [_join(_arc(0.5, 0.3, 0.42, 0.28, 170, -40, 12), _arc(0.5, 1.2, 0.48, 0.45, 90, 170, 4)[::-1][-1:],
-               _line((0.05, 1.0), (0.97, 0.97)))]],
+        [_join(_arc(0.5, 0.3, 0.42, 0.28, 170, -20, 12), _line((0.55, 0.68), (0.05, 1.0), (0.97, 1.0)))]],
     3: [[_join(_arc(0.45, 0.26, 0.42, 0.26, 155, -90, 12), _arc(0.45, 0.75, 0.48, 0.25, 90, -155, 12)[1:])],
         [_join(_line((0.1, 0.0), (0.9, 0.0), (0.45, 0.45)), _arc(0.45, 0.72, 0.48, 0.27, 90, -155, 12))]],
     4: [[_line((0.7, 1.0), (0.7, 0.0), (0.02, 0.68), (1.0, 0.68))],
         [_line((0.15, 0.0), (0.08, 0.62), (1.0, 0.62)), _line((0.72, 0.2), (0.72, 1.0))]],
     5: [[_join(_line((0.92, 0.0), (0.2, 0.0), (0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14))],
-        [_join(_line((0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14)),
-         _line((0.2, 0.0), (0.13, 0.45)), _line((0.2, 0.0), (0.92, 0.0))]],
+        [_join(_line((0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14)), _line((0.2, 0.0), (0.13, 0.45)),
+         _line((0.2, 0.0), (0.92, 0.03))]],
     6: [[_join(_arc(0.58, 0.62, 0.48, 0.62, 65, 180, 8), _arc(0.52, 0.7, 0.42, 0.3, 180, 540, 16)[1:])]],
     7: [[_line((0.02, 0.0), (0.98, 0.0), (0.35, 1.0))],
         [_line((0.02, 0.0), (0.98, 0.0), (0.35, 1.0)), _line((0.3, 0.52), (0.85, 0.52))],
         [_line((0.02, 0.15), (0.05, 0.0), (0.98, 0.0), (0.4, 1.0))]],
     8: [[_arc(0.5, 0.25, 0.36, 0.25, 0, 360, 14), _arc(0.5, 0.74, 0.46, 0.26, 0, 360, 16)],
-        [_join(_arc(0.5, 0.25, 0.36, 0.25, -60, 240, 12), _line((0.86, 0.92)), _arc(0.5, 0.74, 0.44, 0.26, -30, -330, 14),
-               _line((0.68, 0.47)))]],
+        [_figure_eight()]],
     9: [[_arc(0.48, 0.3, 0.42, 0.3, 0, 360, 16), _line((0.9, 0.3), (0.82, 1.0))],
         [_join(_arc(0.48, 0.3, 0.42, 0.3, 0, 360, 16), _arc(0.1, 0.3, 0.8, 0.7, 0, -80, 8)[1:])]],
 }
@@ -177,36 +200,32 @@ def _segments(strokes: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.concatenate([s[:-1], s[1:]], axis=1) for s in strokes])
 
 
-def _pad_segments(variants: list[np.ndarray]) -> np.ndarray:
-    """Stack (S_k, 4) segment lists to (K, S_max, 4), repeating each list's last segment (it changes no minimum)."""
-    s_max = max(len(v) for v in variants)
-    return np.stack([np.concatenate([v, np.repeat(v[-1:], s_max - len(v), axis=0)]) for v in variants])
-
-
 _DIGIT_VARIANTS = [(digit, k) for digit in range(10) for k in range(len(_DIGIT_STROKES[digit]))]
-_DIGIT_SEGMENTS = _pad_segments([_segments(_DIGIT_STROKES[d][k]) for d, k in _DIGIT_VARIANTS])   # (V, S, 4)
+_DIGIT_SEGMENTS = [_segments(_DIGIT_STROKES[d][k]) for d, k in _DIGIT_VARIANTS]           # V × (S_v, 4)
 _DIGIT_OF_VARIANT = np.array([d for d, _ in _DIGIT_VARIANTS])
 _ASPECT_OF_VARIANT = np.array([_DIGIT_ASPECT[d] for d, _ in _DIGIT_VARIANTS])
 
 
 def _render_digits(variant, height, aspect, slant, rotation, centre_x, centre_y, half_width, wobble):
     """Draw digits from per-image parameters (each (N,); ``wobble`` (N, 2, 2, 3): amplitude, frequency, phase)."""
-    seg = _DIGIT_SEGMENTS[variant]                                         # (N, S, 4) in the unit box
-    x, y = seg[..., 0::2], seg[..., 1::2]                                  # (N, S, 2) both ends
-    # A smooth random displacement bends the strokes the way a hand does: a sum of two long sine waves per axis.
-    amplitude, frequency, phase = (wobble[..., i][:, :, :, None, None] for i in range(3))   # (N, 2, 2, 1, 1)
-    waves = amplitude * np.sin(2 * np.pi * frequency * (x + y)[:, None, None] + phase)      # (N, 2, 2, S, 2)
-    x = x + waves[:, 0, 0] + waves[:, 0, 1]
-    y = y + waves[:, 1, 0] + waves[:, 1, 1]
-    # Unit box → pixels: centre, scale, slant (a shear: the top leans right) and rotate.
-    u = (x - 0.5) * (height * aspect)[:, None, None]
-    v = (y - 0.5) * height[:, None, None]
-    u = u - slant[:, None, None] * v
-    cos, sin = np.cos(rotation)[:, None, None], np.sin(rotation)[:, None, None]
-    px = centre_x[:, None, None] + cos * u - sin * v
-    py = centre_y[:, None, None] + sin * u + cos * v
-    px, py = px.astype(np.float32), py.astype(np.float32)
-    return _in_chunks(_draw_strokes, px[..., 0], py[..., 0], px[..., 1], py[..., 1], half_width.astype(np.float32))
+
+    def place(segments, i):
+        x, y = segments[None, :, 0::2], segments[None, :, 1::2]          # (1, S, 2) both ends, unit box
+        # A smooth random displacement bends the strokes the way a hand does: two long sine waves per axis.
+        amplitude, frequency, phase = (wobble[i, ..., k][..., None, None] for k in range(3))   # (n, 2, 2, 1, 1)
+        waves = amplitude * np.sin(2 * np.pi * frequency * (x + y)[:, None, None] + phase)    # (n, 2, 2, S, 2)
+        x = x + waves[:, 0, 0] + waves[:, 0, 1]
+        y = y + waves[:, 1, 0] + waves[:, 1, 1]
+        # Unit box → pixels: scale, slant (a shear: the top leans right), rotate, move to the centre.
+        u = (x - 0.5) * (height[i] * aspect[i])[:, None, None]
+        v = (y - 0.5) * height[i][:, None, None]
+        u = u - slant[i][:, None, None] * v
+        cos, sin = np.cos(rotation[i])[:, None, None], np.sin(rotation[i])[:, None, None]
+        px = centre_x[i][:, None, None] + cos * u - sin * v
+        py = centre_y[i][:, None, None] + sin * u + cos * v
+        return px[..., 0], py[..., 0], px[..., 1], py[..., 1]
+
+    return _render(_DIGIT_SEGMENTS, variant, place, _draw_strokes, half_width)
 
 
 def make_digits(n: int, *, seed: int = 0) -> ImageSet:
@@ -251,7 +270,7 @@ def _outline(points: np.ndarray) -> np.ndarray:
     return np.concatenate([points, np.roll(points, -1, axis=0)], axis=1)  # (S, 4) closed polygon edges
 
 
-def _heart(n=48):
+def _heart(n=36):
     t = np.linspace(0, 2 * np.pi, n, endpoint=False)
     x = 16 * np.sin(t) ** 3
     y = 13 * np.cos(t) - 5 * np.cos(2 * t) - 2 * np.cos(3 * t) - np.cos(4 * t)
@@ -259,12 +278,12 @@ def _heart(n=48):
 
 
 SPRITE_SHAPES = ("square", "ellipse", "heart", "triangle")
-_SPRITE_SEGMENTS = _pad_segments([
+_SPRITE_SEGMENTS = [
     _outline(np.array([(-1, -1), (1, -1), (1, 1), (-1, 1)], dtype=float)),
-    _outline(_arc(0, 0, 1.0, 0.55, 0, 360, 33)[:-1]),
+    _outline(_arc(0, 0, 1.0, 0.55, 0, 360, 25)[:-1]),
     _outline(_heart()),
     _outline(_arc(0, 0, 1, 1, 90, 450, 4)[:-1]),
-])
+]
 
 
 def make_sprites(n: int, *, seed: int = 0) -> ImageSet:
@@ -278,12 +297,15 @@ def make_sprites(n: int, *, seed: int = 0) -> ImageSet:
     margin = radius + 0.5
     centre_x = margin + rng.random(n) * (SIDE - 2 * margin)              # the shape always fits
     centre_y = margin + rng.random(n) * (SIDE - 2 * margin)
-    seg = _SPRITE_SEGMENTS[shape]                                         # (N, S, 4)
-    x, y = seg[..., 0::2], seg[..., 1::2]
-    cos, sin, r = np.cos(rotation)[:, None, None], np.sin(rotation)[:, None, None], radius[:, None, None]
-    px = (centre_x[:, None, None] + r * (cos * x - sin * y)).astype(np.float32)
-    py = (centre_y[:, None, None] + r * (sin * x + cos * y)).astype(np.float32)
-    images = _in_chunks(_draw_filled, px[..., 0], py[..., 0], px[..., 1], py[..., 1])
+
+    def place(segments, i):
+        x, y = segments[None, :, 0::2], segments[None, :, 1::2]          # (1, S, 2) both ends, radius 1
+        cos, sin, r = (v[i][:, None, None] for v in (np.cos(rotation), np.sin(rotation), radius))
+        px = centre_x[i][:, None, None] + r * (cos * x - sin * y)
+        py = centre_y[i][:, None, None] + r * (sin * x + cos * y)
+        return px[..., 0], py[..., 0], px[..., 1], py[..., 1]
+
+    images = _render(_SPRITE_SEGMENTS, shape, place, _draw_filled)
     return ImageSet("sprites", images, SIDE, shape.astype(np.int64), SPRITE_SHAPES,
                     {"scale": scale, "rotation": rotation, "x": centre_x / SIDE, "y": centre_y / SIDE})
 
