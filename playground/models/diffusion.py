@@ -114,18 +114,21 @@ class Diffusion2D:
 
     def __init__(self, *, T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
                  time_embedding: str = "sinusoidal", lr: float = 1e-3, batch_size: int = 1024,
-                 input_dim: int | None = None, seed: int = 0) -> None:
+                 ema_decay: float = 0.99, input_dim: int | None = None, seed: int = 0) -> None:
         seed = validate_seed(seed)
         betas = make_schedule(schedule, T)
         hidden = _validate_hidden(hidden)
         if time_embedding not in TIME_EMBEDDINGS:
             raise ValueError(f"time_embedding must be one of {', '.join(TIME_EMBEDDINGS)}, not {time_embedding!r}")
         lr, batch_size = _validate_lr(lr), _validate_batch_size(batch_size)
+        if not (isinstance(ema_decay, (int, float, np.integer, np.floating)) and 0 <= ema_decay < 1):
+            raise ValueError(f"ema_decay must be at least 0 (no averaging) and below 1, "
+                             f"not {ema_decay!r}")
         if input_dim is not None:
             input_dim = _whole("input_dim", input_dim, 1, 16)
         self.T, self.schedule, self.hidden, self.time_embedding = int(T), schedule, hidden, time_embedding
         self.seed = seed
-        self._lr, self.batch_size = lr, batch_size
+        self._lr, self.batch_size, self.ema_decay = lr, batch_size, float(ema_decay)
 
         self.betas = betas                                              # (T,) β_t for t = 1 … T
         self.alphas = 1 - betas
@@ -141,7 +144,8 @@ class Diffusion2D:
         self.rng = np.random.default_rng(seed)
         self.sampling_rng = np.random.default_rng([seed, 1])
         self.input_dim: int | None = None
-        self.net: nn.MLP | None = None
+        self.net: nn.MLP | None = None                                  # trained by Adam
+        self.ema_net: nn.MLP | None = None                              # its running average: used to sample
         self.optimizer: nn.Adam | None = None
         self.mean: np.ndarray | None = None                             # (D,) data units
         self.scale: float | None = None
@@ -163,6 +167,9 @@ class Diffusion2D:
         sizes = [input_dim + self._embeddings.shape[1], *self.hidden, input_dim]
         self.net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=self.rng)
         self.optimizer = nn.Adam(self.net.params, self.net.grads, lr=self._lr)
+        # Its initial weights are overwritten at once; the throwaway generator keeps the training stream untouched.
+        self.ema_net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=np.random.default_rng(0))
+        self.ema_net.set_flat(self.net.params)
 
     @property
     def lr(self) -> float:
@@ -230,8 +237,16 @@ class Diffusion2D:
             self.net.zero_grad()
             self.net.backward(grad, need_input_grad=False)
             self.optimizer.step()
+            self._update_average()
         self.n_updates += 1
         return loss
+
+    def _update_average(self) -> None:
+        """ema ← ema + (1 − d)(params − ema). The decay d ramps up from 0.1 so the first steps are not dragged
+        back towards the random start."""
+        decay = min(self.ema_decay, (1 + self.n_updates) / (10 + self.n_updates))
+        average = self.ema_net.params
+        average += (1 - decay) * (self.net.params - average)
 
     def fit(self, data: np.ndarray, n_steps: int) -> list[float]:
         """``n_steps`` updates on minibatches of ``batch_size`` points drawn (with replacement) from ``data`` (N, D);
@@ -248,12 +263,16 @@ class Diffusion2D:
         return np.concatenate([x.astype(np.float32), embedding], axis=1)
 
     def predicted_noise(self, x: np.ndarray, t) -> np.ndarray:
-        """ε̂(x, t) for points x (N, D) in standardised units; ``t`` is one step 1 … T or one per point."""
+        """ε̂(x, t) for points x (N, D) in standardised units; ``t`` is one step 1 … T or one per point.
+
+        Uses the averaged weights (as sampling does): each minibatch jolts the trained weights a little, and their
+        average over the last ~1/(1 − ema_decay) steps gives much cleaner samples than the latest weights alone.
+        """
         self._require_trained_shape()
         x = _as_points(x, self.input_dim)
         t = self._steps(t, len(x))
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.net.forward(self._network_input(x, t)).astype(np.float64)
+            return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
 
     def score(self, x: np.ndarray, t) -> np.ndarray:
         """The learned score ∇ log p_t(x) = −ε̂(x, t) / √(1 − ᾱ_t), in standardised units."""
@@ -368,6 +387,7 @@ class Diffusion2D:
         """Everything training changes: weights, Adam's moments, both random streams, the standardisation."""
         return {
             "params": None if self.net is None else self.net.get_flat(),
+            "averaged": None if self.net is None else self.ema_net.get_flat(),
             "optimizer": None if self.optimizer is None else self.optimizer.state(),
             "rng": self.rng.bit_generator.state, "sampling_rng": self.sampling_rng.bit_generator.state,
             "input_dim": self.input_dim, "mean": self.mean, "scale": self.scale,
@@ -379,6 +399,7 @@ class Diffusion2D:
             self._build(state["input_dim"])
         if state["params"] is not None:
             self.net.set_flat(state["params"])
+            self.ema_net.set_flat(state["averaged"])
             self.optimizer.load_state(state["optimizer"])
         self.rng.bit_generator.state = state["rng"]
         self.sampling_rng.bit_generator.state = state["sampling_rng"]

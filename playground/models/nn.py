@@ -324,7 +324,8 @@ class MLP:
             raise ValueError(f"an MLP needs at least an input and an output size, all ≥ 1; got {sizes}")
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
             raise ValueError(f"dtype must be float32 or float64, not {np.dtype(dtype)}")
-        make_activation(activation), make_activation(output_activation)   # unknown names fail here, before any work
+        for name in (activation, output_activation):
+            make_activation(name)                      # an unknown name fails here, before any work
         if init is None:
             init = "he" if activation in ("relu", "leaky_relu") else "xavier"
         self.sizes, self.dtype = sizes, np.dtype(dtype)

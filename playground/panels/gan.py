@@ -14,7 +14,7 @@ from playground.models import gan as gm
 from playground.panels.base import Panel
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
-from playground.widgets.plots import ThemedPlot, brush, log_ticks, pen
+from playground.widgets.plots import ThemedPlot, brush, pen
 
 HIDDEN_WIDTHS = (8, 16, 32, 64, 128)
 BATCH_SIZES = (32, 64, 128, 256, 512, 1024)
@@ -166,9 +166,7 @@ class GANPanel(Panel):
         self.d_plot = ThemedPlot(t, title="", x_label="", y_label="D(x)")
         self.map_plot = ThemedPlot(t, title="Noise z → generated G(z)", x_label="x", y_label="")
         self.loss_plot = ThemedPlot(t, title="Losses", x_label="step", y_label="loss")
-        self.w_plot = ThemedPlot(t, title="Distance to the data (W₁)", x_label="step", y_label="W₁")
-        self.w_plot.setLogMode(False, True)
-        self.w_plot.plot_item.getAxis("left").setTicks(log_ticks(-3, 2))
+        self.w_plot = ThemedPlot(t, title="W₁ to the data ↓", x_label="step", y_label="W₁ (x units)")
         for plot in (self.density_plot, self.d_plot, self.map_plot, self.loss_plot, self.w_plot):
             plot.setMouseEnabled(False, False)
         for plot in (self.d_plot, self.map_plot):
@@ -408,8 +406,7 @@ class GANPanel(Panel):
 
         self.d_loss_curve.setData(snap.loss_steps, snap.d_loss_history)
         self.g_loss_curve.setData(snap.loss_steps, snap.g_loss_history)
-        shown = snap.wasserstein_history > 0
-        self.w_curve.setData(snap.wasserstein_steps[shown], snap.wasserstein_history[shown])
+        self.w_curve.setData(snap.wasserstein_steps, snap.wasserstein_history)
         self._render_timeline(snap)
         self._render_readout(snap)
 

@@ -12,8 +12,8 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSlider, QSplitter,
-                               QTabWidget, QVBoxLayout, QWidget)
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from playground.models.base import validate_seed
 from playground.models.datasets.text import corpus_info, corpus_names, load_corpus, load_text_file
@@ -106,26 +106,13 @@ class MarkovPanel(Panel):
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
-        controls = self._build_controls()
-        views = self._build_views()
-        scroll = self.controls_scroll = QScrollArea()
-        scroll.setWidget(controls)
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scroll)
-        splitter.addWidget(views)
-        splitter.setStretchFactor(1, 1)
-        layout = QHBoxLayout(self.body)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
         self.corpus_timer = QTimer(self, singleShot=True, interval=CORPUS_DEBOUNCE_MS)
         self.corpus_timer.timeout.connect(self._send_corpus)
+        self.set_controls_and_plots(self._build_controls(), self._build_views())
         self.playing_changed.connect(self._show_playing)
         self._show_corpus(self.applied["text"])
         self._show_playing(False)
         self._render_legend(None)
-        self._fit_controls_width()
 
     def _build_controls(self) -> QWidget:
         self.corpus_choice = QComboBox()
@@ -282,26 +269,21 @@ class MarkovPanel(Panel):
         return views
 
     def apply_theme(self, theme: Theme) -> None:
-        super().apply_theme(theme)
         self.text_view.apply_theme(theme)
         for plot in (self.bars, self.graph_view, self.perplexity_chart):
             plot.apply_theme(theme)
-        self._fit_controls_width()
+        super().apply_theme(theme)
         self._render_legend(self.last_snapshot)
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
 
-    def _fit_controls_width(self) -> None:
-        """The controls never scroll sideways: the column is as wide as its widest row at this font size."""
+    def fit_controls_width(self) -> None:
+        """Size what depends on the font first, then let the column fit its widest row."""
         self.temperature_readout.setMinimumWidth(self.temperature_readout.fontMetrics().horizontalAdvance("0 greedy"))
-        scroll = self.controls_scroll
-        scroll.widget().adjustSize()
-        width = scroll.widget().minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width() + 4
-        scroll.setMinimumWidth(width)
-        self.splitter.setSizes([width, 4 * width])  # the plots get everything the controls do not need
         lines = self.corpus_box.fontMetrics().lineSpacing()
         self.corpus_box.setMinimumHeight(7 * lines)
         self.corpus_box.setMaximumHeight(12 * lines)
+        super().fit_controls_width()
 
     # --- settings the worker has to accept -------------------------------------------------------------------
     def _apply(self, **changes: Any) -> None:
@@ -579,7 +561,8 @@ class MarkovPanel(Panel):
         if not unknown:
             self.start_note.hide()
             return
-        listed = ", ".join(f"‘{html_escape(token)}’" for token in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+        listed = ", ".join(f"‘{html_escape(token)}’" for token in unknown[:5])
+        listed += " …" if len(unknown) > 5 else ""
         self.start_note.setText(f"Not in the corpus: {listed}. The model continues from what comes after "
                                 f"{'it' if len(unknown) == 1 else 'them'}.")
         self.start_note.setStyleSheet(f"color: {self.theme.bad};")

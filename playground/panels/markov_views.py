@@ -7,12 +7,11 @@ chose is orange (series colour 1), text copied verbatim from the corpus is under
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit
 
 from playground.models.markov import N_CANDIDATES, MarkovSnapshot, PerplexityCurve, TransitionGraph
@@ -27,6 +26,9 @@ EDGE_BUCKETS = ((0.0, 0.35), (0.1, 0.8), (0.3, 1.5), (0.6, 2.4))
 HIGHLIGHT_WINDOW = 40_000
 #: The bar chart always has room for this many bars, so a few bars are not drawn absurdly thick.
 MIN_BAR_ROWS = 8
+#: Bars longer than this show their percentage inside the bar.
+LABEL_INSIDE_FROM = 0.75
+BAR_ALPHA = 0.55
 
 _VISIBLE = {" ": "␣", "\n": "⏎", "\n\n": "¶", "\t": "⇥"}
 
@@ -71,6 +73,14 @@ def percent(p: float) -> str:
     return "<0.1 %" if value > 0 else "0 %"
 
 
+def _ink_on(hex_color: str, background: str, alpha: float) -> str:
+    """Black or white, whichever reads better on ``hex_color`` drawn at ``alpha`` over ``background``."""
+    fg, bg = color(hex_color), color(background)
+    r, g, b = (alpha * f + (1 - alpha) * k for f, k in ((fg.red(), bg.red()), (fg.green(), bg.green()),
+                                                        (fg.blue(), bg.blue())))
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
 def html_escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -111,10 +121,10 @@ class GeneratedTextView(QTextEdit):
         return self._text
 
     def show_snapshot(self, snap: MarkovSnapshot, prompt_spans: tuple[np.ndarray, np.ndarray]) -> None:
-        if not snap.tokens:
-            self._follow = True   # a new text starts at the top
         self._sync_text(snap.text)
         self.setExtraSelections(self._selections(snap, prompt_spans))
+        if self._follow:
+            self.verticalScrollBar().setValue(self.verticalScrollBar().maximum())
 
     def _sync_text(self, text: str) -> None:
         if text == self._text:
@@ -124,7 +134,8 @@ class GeneratedTextView(QTextEdit):
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertText(text[len(self._text):])
         else:
-            self.setPlainText(text)
+            self.setPlainText(text)   # this scrolls to the top …
+            self._follow = True       # … but a new text is followed to its end
         self._text = text
         # QTextDocument counts UTF-16 units: a character outside the BMP (most emoji) takes two.
         if text and max(text) > "\uffff":
@@ -160,11 +171,10 @@ class GeneratedTextView(QTextEdit):
             fmt.setUnderlineColor(color(t.color(COPIED)))
             fmt.setBackground(color(t.color(COPIED), 0.10))
             edges = np.diff(np.concatenate(([0], snap.copied.astype(np.int8), [0])))
-            run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-            first = len(snap.text) - HIGHLIGHT_WINDOW
-            for a, b in zip(run_starts, run_ends):
-                if ends[b - 1] >= first:
-                    out.append(self._selection(int(starts[a]), int(ends[b - 1]), fmt))
+            run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # token indices
+            recent = ends[run_ends - 1] >= len(snap.text) - HIGHLIGHT_WINDOW
+            for a, b in zip(starts[run_starts[recent]], ends[run_ends[recent] - 1]):
+                out.append(self._selection(int(a), int(b), fmt))
         if snap.last is not None and n:
             # Spans of every token, the prompt's first: the context is the used_order tokens before the last one.
             all_starts = np.concatenate((prompt_spans[0], starts))
@@ -230,7 +240,7 @@ class NextTokenBars(ThemedPlot):
         self._set_range(1)
 
     def _set_range(self, n: int) -> None:
-        self.setXRange(0, 122, padding=0)   # room for the percentage right of a 100 % bar
+        self.setXRange(0, 107, padding=0)   # room for the "100" tick label
         self.setYRange(-0.6, max(n, MIN_BAR_ROWS) - 0.4, padding=0)
 
     def show_token(self, snap: MarkovSnapshot) -> None:
@@ -243,15 +253,22 @@ class NextTokenBars(ThemedPlot):
         n = len(p)
         y = np.arange(n, dtype=float)
         chosen = last.chosen_rank if last.chosen_rank < n else -1
-        normal, picked = brush(t.color(CONTEXT), 0.55), brush(t.color(CHOSEN), 0.95)
+        normal, picked = brush(t.color(CONTEXT), BAR_ALPHA), brush(t.color(CHOSEN), 0.95)
         self.bars.setOpts(x0=np.zeros(n), y=y, width=100 * p, height=0.72,
                           brushes=[picked if i == chosen else normal for i in range(n)], pens=[None] * n)
         for i, label in enumerate(self.labels):
             label.setVisible(i < n)
             if i < n:
                 label.setText(percent(p[i]))
-                label.setColor(t.color(CHOSEN) if i == chosen else t.foreground)
-                label.setPos(100 * p[i] + 1.5, i)
+                # A long bar carries its percentage inside its end: beside it, it could run off the plot.
+                inside = p[i] > LABEL_INSIDE_FROM
+                label.setAnchor((1.0, 0.5) if inside else (0.0, 0.5))
+                if inside:
+                    label.setColor(_ink_on(t.color(CHOSEN), t.background, 0.95) if i == chosen
+                                   else _ink_on(t.color(CONTEXT), t.background, BAR_ALPHA))
+                else:
+                    label.setColor(t.color(CHOSEN) if i == chosen else t.foreground)
+                label.setPos(100 * p[i] + (-1.5 if inside else 1.5), i)
         self.token_labels = [("▶ " if i == chosen else "") + bar_label(token)
                              for i, token in enumerate(last.candidates)]
         self.plot_item.getAxis("left").setTicks([list(enumerate(self.token_labels)), []])

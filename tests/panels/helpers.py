@@ -16,5 +16,5 @@ def image_stats(image: QImage) -> tuple[float, int]:
     return float(grey.std()), len(colours)
 
 
-def wait_for_step(qtbot, panel, step: int, timeout: int = 10_000) -> None:
+def wait_for_step(qtbot, panel, step: int, timeout: int = 30_000) -> None:
     qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.step >= step, timeout=timeout)

@@ -80,6 +80,8 @@ def test_stepping_updates_the_bars_and_highlights_the_sampled_token(panel, qtbot
     assert underlined
     assert all(len(s.cursor.selectedText().split()) >= 1 for s in underlined)
     assert f"{snap.longest_copy_length} tokens" in panel.readout.text()
+    scroll = panel.text_view.verticalScrollBar()
+    assert scroll.maximum() > 0 and scroll.value() == scroll.maximum()   # the newest token stays in view
 
 
 def test_clear_starts_the_same_text_again_from_the_seed(panel, qtbot):
@@ -90,6 +92,16 @@ def test_clear_starts_the_same_text_again_from_the_seed(panel, qtbot):
     assert panel.last_snapshot.text == "" and panel.text_view.text == ""
     step_to(qtbot, panel, 12)
     assert panel.last_snapshot.text == first
+    # Scrolled up to read, the view stays put as tokens arrive; a cleared text is followed to its end again.
+    step_to(qtbot, panel, 60)
+    scroll = panel.text_view.verticalScrollBar()
+    scroll.setValue(0)
+    step_to(qtbot, panel, 5)
+    assert scroll.value() == 0 < scroll.maximum()
+    panel.reset()
+    qtbot.waitUntil(lambda: panel.last_snapshot.step == 0)
+    step_to(qtbot, panel, 60)
+    assert scroll.maximum() > 0 and scroll.value() == scroll.maximum()
 
 
 def test_temperature_zero_makes_one_bar_of_100_percent(panel, qtbot):
@@ -126,7 +138,7 @@ def test_an_empty_or_too_short_corpus_keeps_the_last_good_model(panel, qtbot):
     before = panel.last_snapshot.corpus_tokens
     for bad, reason in (("", "empty"), ("the cat", "only 2 tokens")):
         type_corpus(qtbot, panel, bad)
-        qtbot.waitUntil(lambda: reason in panel.message_bar.text)
+        qtbot.waitUntil(lambda reason=reason: reason in panel.message_bar.text)
         assert "Not used" in panel.corpus_status.text()
         assert panel.corpus_box.toPlainText() == bad  # what you typed stays, so you can fix it
         step_to(qtbot, panel, 2)
