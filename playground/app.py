@@ -261,6 +261,9 @@ class MainWindow(QMainWindow):
                             (QPalette.ColorRole.ToolTipBase, t.background),
                             (QPalette.ColorRole.ToolTipText, t.foreground)):
             palette.setColor(role, QColor(value))
+        placeholder = QColor(t.muted)
+        placeholder.setAlphaF(0.75)
+        palette.setColor(QPalette.ColorRole.PlaceholderText, placeholder)
         palette.setColor(QPalette.ColorRole.Highlight, QColor(t.series[0]))
         palette.setColor(QPalette.ColorRole.HighlightedText, QColor("#ffffff"))
         app.setPalette(palette)

@@ -183,6 +183,7 @@ class Fault:
 
     message: str
     bad_input: bool = False  # True for a ValueError raised by set_params/Call: the user's input, not the model
+    label: str = ""          # the Call that failed, if one did
 
 
 @dataclass(frozen=True)
@@ -225,12 +226,12 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
     def steps_taken() -> int:
         return int(getattr(model, "n_steps", 0))
 
-    def fault(message: str, *, bad_input: bool = False) -> Fault:
+    def fault(message: str, *, bad_input: bool = False, label: str = "") -> Fault:
         nonlocal playing, pending_steps, dirty
         if can_checkpoint and good is not None:
             model.restore(good)
         playing, pending_steps, dirty = False, 0, True
-        return Fault(message, bad_input)
+        return Fault(message, bad_input, label)
 
     def handle(cmd: Any) -> Iterator[Event]:
         """Apply one command; yields events (faults, progress) it produces. Returns False to quit."""
@@ -263,10 +264,10 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 if hasattr(result, "__next__"):
                     result = yield from _drain(result, cmd.label)
             except ValueError as exc:
-                yield fault(str(exc), bad_input=True)
+                yield fault(str(exc), bad_input=True, label=cmd.label)
                 return
             except Exception as exc:  # noqa: BLE001 - any failure inside a model is reported, not fatal
-                yield fault(f"{cmd.label or 'the action'} failed: {type(exc).__name__}: {exc}")
+                yield fault(f"{cmd.label or 'the action'} failed: {type(exc).__name__}: {exc}", label=cmd.label)
                 return
             dirty = True
             yield Done(cmd.label, result)
@@ -368,8 +369,10 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 else:
                     good = model.checkpoint() if can_checkpoint else None
                 dirty = False
-                last_yield = clock()
                 yield snap
+                # The frame interval counts from when the consumer hands control back, so time it spent drawing
+                # (or waiting for the drawing) never eats into the next slice of work.
+                last_yield = clock()
     except _QuitRequested:
         return
 

@@ -113,8 +113,8 @@ class Diffusion2D:
     """
 
     def __init__(self, *, T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
-                 time_embedding: str = "sinusoidal", lr: float = 1e-3, batch_size: int = 1024,
-                 ema_decay: float = 0.99, input_dim: int | None = None, seed: int = 0) -> None:
+                 time_embedding: str = "sinusoidal", lr: float = 3e-3, batch_size: int = 1024,
+                 ema_decay: float = 0.99, input_dim: int | None = None, dtype=np.float32, seed: int = 0) -> None:
         seed = validate_seed(seed)
         betas = make_schedule(schedule, T)
         hidden = _validate_hidden(hidden)
@@ -126,6 +126,9 @@ class Diffusion2D:
                              f"not {ema_decay!r}")
         if input_dim is not None:
             input_dim = _whole("input_dim", input_dim, 1, 16)
+        if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
+            raise ValueError(f"dtype must be float32 (fast) or float64 (for gradient checks), not {dtype!r}")
+        self.dtype = np.dtype(dtype)
         self.T, self.schedule, self.hidden, self.time_embedding = int(T), schedule, hidden, time_embedding
         self.seed = seed
         self._lr, self.batch_size, self.ema_decay = lr, batch_size, float(ema_decay)
@@ -137,7 +140,7 @@ class Diffusion2D:
         self.timesteps = np.arange(1, self.T + 1)
         # Indexed by t directly, with ᾱ_0 = 1 for the data itself.
         self._alpha_bar = np.concatenate([[1.0], self.alpha_bars])      # (T + 1,)
-        self._embeddings = self._embedding_table()                     # (T + 1, E) float32
+        self._embeddings = self._embedding_table()                     # (T + 1, E) in the network's dtype
 
         # One stream for the weights and the training run, another for sampling, so drawing samples (for a
         # picture) never changes what training does next.
@@ -158,17 +161,17 @@ class Diffusion2D:
     def _embedding_table(self) -> np.ndarray:
         t = np.arange(self.T + 1)
         if self.time_embedding == "scalar":
-            return (2 * t / self.T - 1).astype(np.float32)[:, None]    # one feature from −1 to 1
+            return (2 * t / self.T - 1).astype(self.dtype)[:, None]    # one feature from −1 to 1
         # Rescaled to 0 … 1000 so the frequencies suit any T the way they suit DDPM's T = 1000.
-        return nn.sinusoidal_embedding(t * (1000.0 / self.T), EMBEDDING_DIM)
+        return nn.sinusoidal_embedding(t * (1000.0 / self.T), EMBEDDING_DIM, dtype=self.dtype)
 
     def _build(self, input_dim: int) -> None:
         self.input_dim = input_dim
         sizes = [input_dim + self._embeddings.shape[1], *self.hidden, input_dim]
-        self.net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=self.rng)
+        self.net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=self.rng, dtype=self.dtype)
         self.optimizer = nn.Adam(self.net.params, self.net.grads, lr=self._lr)
         # Its initial weights are overwritten at once; the throwaway generator keeps the training stream untouched.
-        self.ema_net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=np.random.default_rng(0))
+        self.ema_net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=np.random.default_rng(0), dtype=self.dtype)
         self.ema_net.set_flat(self.net.params)
 
     @property
@@ -230,15 +233,21 @@ class Diffusion2D:
         batch = len(x0_batch)
         t = self.rng.integers(1, self.T + 1, batch)                    # (B,)
         eps = self.rng.standard_normal(x0_batch.shape)                  # (B, D)
-        x_t = self.q_sample(self.standardise(x0_batch), t, eps)
         with np.errstate(over="ignore", invalid="ignore"):
-            eps_hat = self.net.forward(self._network_input(x_t, t))    # (B, D) float32
-            loss, grad = nn.mse(eps_hat, eps.astype(np.float32))
-            self.net.zero_grad()
-            self.net.backward(grad, need_input_grad=False)
+            loss = self.loss_and_gradient(self.standardise(x0_batch), t, eps)
             self.optimizer.step()
             self._update_average()
         self.n_updates += 1
+        return loss
+
+    def loss_and_gradient(self, x0: np.ndarray, t: np.ndarray, eps: np.ndarray) -> float:
+        """The training loss mean ‖ε̂(x_t, t) − ε‖² for standardised points x0 (B, D) noised to times t (B,) with
+        noise eps (B, D); its gradient with respect to the trained weights is left in ``self.net.grads``."""
+        x_t = self.q_sample(x0, t, eps)
+        eps_hat = self.net.forward(self._network_input(x_t, t))        # (B, D)
+        loss, grad = nn.mse(eps_hat, eps.astype(self.dtype))
+        self.net.zero_grad()
+        self.net.backward(grad, need_input_grad=False)
         return loss
 
     def _update_average(self) -> None:
@@ -260,7 +269,7 @@ class Diffusion2D:
     # -- the learned noise and score ------------------------------------------------------------------------------
     def _network_input(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
         embedding = self._embeddings[t]                                 # (B, E)
-        return np.concatenate([x.astype(np.float32), embedding], axis=1)
+        return np.concatenate([x.astype(self.dtype), embedding], axis=1)
 
     def predicted_noise(self, x: np.ndarray, t) -> np.ndarray:
         """ε̂(x, t) for points x (N, D) in standardised units; ``t`` is one step 1 … T or one per point.
@@ -528,7 +537,7 @@ class DiffusionTrainer(BaseModel):
 
     def __init__(self, data: str | np.ndarray = "Eight Gaussians", *, n_points: int = 2000, data_seed: int = 0,
                  T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
-                 time_embedding: str = "sinusoidal", lr: float = 1e-3, batch_size: int = 1024, seed: int = 0,
+                 time_embedding: str = "sinusoidal", lr: float = 3e-3, batch_size: int = 1024, seed: int = 0,
                  eval_every: int = EVAL_EVERY) -> None:
         seed = validate_seed(seed)
         config = self._validated_config(dict(data=data, n_points=n_points, data_seed=data_seed, T=T,

@@ -223,6 +223,7 @@ class Panel(QWidget):
     def _handle(self, events: list[Any], latest: Snapshot | None) -> None:
         for event in events:
             if isinstance(event, Fault):
+                self._pending_calls.pop(event.label, None)  # a failed call never reports done
                 self._set_playing(False)
                 self.on_fault(event)
             elif isinstance(event, Done):

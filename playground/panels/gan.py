@@ -374,6 +374,18 @@ class GANPanel(Panel):
             f"Rewound to step {s:,}. Press Play to train on from here (change a setting first to try another path).",
             "info"))
 
+    def on_fault(self, fault) -> None:
+        """A diverging run was already rolled back to its last good frame; offer to go further back, to the last
+        timeline point, which is usually before the trouble started."""
+        steps = self._timeline_steps()
+        if fault.bad_input or not len(steps):
+            super().on_fault(fault)
+            return
+        target = int(steps[-1])
+        self.message_bar.show_message(
+            f"{fault.message} Lower the learning rates, then rewind and train on.", "error",
+            action=(f"Rewind to step {target:,}", lambda: self.rewind(target)))
+
     # --- rendering -------------------------------------------------------------------------------------------
     def render(self, snap: gm.GANSnapshot) -> None:
         x = snap.x_grid

@@ -202,8 +202,9 @@ class NextTokenBars(ThemedPlot):
         self.setMouseEnabled(False, False)
         self.plot_item.invertY(True)   # the most likely token on top
         self.plot_item.showGrid(x=True, y=False, alpha=theme.grid_alpha)
-        self.bars = self.styled(pg.BarGraphItem(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0), height=0.72),
-                                lambda i, t: None)
+        # Coloured per bar on every render (the chosen one orange), so there is no theme style to register.
+        self.bars = pg.BarGraphItem(x0=np.zeros(0), y=np.zeros(0), width=np.zeros(0), height=0.72)
+        self.addItem(self.bars)
         self.labels: list[pg.TextItem] = []
         for _ in range(N_CANDIDATES):
             label = pg.TextItem(anchor=(0, 0.5))

@@ -106,6 +106,11 @@ def test_divergence_pauses_with_an_explanation(panel, qtbot):
     text = panel.message_bar.label.text().lower()
     assert "diverge" in text or "nan" in text or "infinite" in text or "overflow" in text or "too large" in text
     assert np.isfinite(panel.last_snapshot.generated).all()
+    offer = panel.message_bar.action_button
+    assert offer.isVisible() and offer.text().startswith("Rewind to step")
+    target = int(offer.text().split()[-1].replace(",", ""))
+    offer.click()
+    qtbot.waitUntil(lambda: panel.last_snapshot.step == target)
 
 
 def test_gan_panel_state_round_trips(qtbot, settings):
