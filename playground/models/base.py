@@ -369,10 +369,13 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 else:
                     good = model.checkpoint() if can_checkpoint else None
                 dirty = False
+                handed_over = clock()
                 yield snap
-                # The frame interval counts from when the consumer hands control back, so time it spent drawing
-                # (or waiting for the drawing) never eats into the next slice of work.
-                last_yield = clock()
+                # Frames stay one frame_interval apart when the consumer is quick: the time it spent drawing (or
+                # waiting for the drawing) comes out of the next slice of work — but never more than 60 % of it,
+                # so a slow consumer cannot starve the model.
+                now = clock()
+                last_yield = now - min(now - handed_over, 0.6 * frame_interval)
     except _QuitRequested:
         return
 

@@ -131,7 +131,7 @@ class Diffusion2D:
         self.dtype = np.dtype(dtype)
         self.T, self.schedule, self.hidden, self.time_embedding = int(T), schedule, hidden, time_embedding
         self.seed = seed
-        self._lr, self.batch_size, self.ema_decay = lr, batch_size, float(ema_decay)
+        self._lr, self._batch_size, self.ema_decay = lr, batch_size, float(ema_decay)
 
         self.betas = betas                                              # (T,) β_t for t = 1 … T
         self.alphas = 1 - betas
@@ -184,6 +184,14 @@ class Diffusion2D:
         if self.optimizer is not None:
             self.optimizer.lr = self._lr
 
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, value: int) -> None:
+        self._batch_size = _validate_batch_size(value)
+
     def set_normalisation(self, data: np.ndarray) -> None:
         """Standardise with the mean and overall spread of ``data`` (N, D) from now on (builds the network if this
         is the first data seen). One scale for every coordinate keeps a shape's proportions."""
@@ -211,11 +219,12 @@ class Diffusion2D:
 
     # -- forward process ------------------------------------------------------------------------------------------
     def q_sample(self, x0: np.ndarray, t, eps: np.ndarray) -> np.ndarray:
-        """x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε (standardised units). ``t`` is one step or one per row, 0 … T."""
-        x0, eps = np.asarray(x0, float), np.asarray(eps, float)
+        """x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε for points x0 and noise eps (N, D), standardised units. ``t`` is one
+        step or one per point, 0 … T (t = 0 gives x0 back)."""
+        x0, eps = _as_points(x0), _as_points(eps)
         if x0.shape != eps.shape:
             raise ValueError(f"x0 and eps must have the same shape; got {x0.shape} and {eps.shape}")
-        alpha_bar = self._alpha_bar_at(t, len(x0) if x0.ndim == 2 else None, allow_zero=True)
+        alpha_bar = self._alpha_bar[self._steps(t, len(x0), allow_zero=True)][:, None]      # (N, 1)
         return np.sqrt(alpha_bar) * x0 + np.sqrt(1 - alpha_bar) * eps
 
     # -- training -------------------------------------------------------------------------------------------------
@@ -267,9 +276,8 @@ class Diffusion2D:
         return [self.train_step(data[self.rng.integers(0, len(data), self.batch_size)]) for _ in range(n_steps)]
 
     # -- the learned noise and score ------------------------------------------------------------------------------
-    def _network_input(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        embedding = self._embeddings[t]                                 # (B, E)
-        return np.concatenate([x.astype(self.dtype), embedding], axis=1)
+    # The public methods check their arguments and call the unchecked versions below (leading underscore), which
+    # the samplers use in their inner loops.
 
     def predicted_noise(self, x: np.ndarray, t) -> np.ndarray:
         """ε̂(x, t) for points x (N, D) in standardised units; ``t`` is one step 1 … T or one per point.
@@ -277,23 +285,32 @@ class Diffusion2D:
         Uses the averaged weights (as sampling does): each minibatch jolts the trained weights a little, and their
         average over the last ~1/(1 − ema_decay) steps gives much cleaner samples than the latest weights alone.
         """
-        self._require_trained_shape()
-        x = _as_points(x, self.input_dim)
-        t = self._steps(t, len(x))
-        with np.errstate(over="ignore", invalid="ignore"):
-            return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
+        x = self._checked_points(x)
+        return self._predicted_noise(x, self._steps(t, len(x)))
 
     def score(self, x: np.ndarray, t) -> np.ndarray:
         """The learned score ∇ log p_t(x) = −ε̂(x, t) / √(1 − ᾱ_t), in standardised units."""
-        alpha_bar = self._alpha_bar_at(t, len(_as_points(x, self.input_dim)))
-        return -self.predicted_noise(x, t) / np.sqrt(1 - alpha_bar)
+        x = self._checked_points(x)
+        steps = self._steps(t, len(x))
+        return -self._predicted_noise(x, steps) / np.sqrt(1 - self._alpha_bar[steps])[:, None]
 
-    def predicted_x0(self, x_t: np.ndarray, t, eps_hat: np.ndarray | None = None) -> np.ndarray:
+    def predicted_x0(self, x_t: np.ndarray, t: int) -> np.ndarray:
         """The denoised guess x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t, clipped to the data's box ± CLIP_MARGIN."""
-        x_t = _as_points(x_t, self.input_dim)
-        eps_hat = self.predicted_noise(x_t, t) if eps_hat is None else eps_hat
-        alpha_bar = self._alpha_bar_at(t, len(x_t))
-        x0 = (x_t - np.sqrt(1 - alpha_bar) * eps_hat) / np.sqrt(alpha_bar)
+        return self._predicted_x0(self._checked_points(x_t), _whole("t", t, 1, self.T))
+
+    def _network_input(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        embedding = self._embeddings[t]                                 # (B, E)
+        return np.concatenate([x.astype(self.dtype), embedding], axis=1)
+
+    def _predicted_noise(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
+
+    def _predicted_x0(self, x_t: np.ndarray, t: int) -> np.ndarray:
+        eps_hat = self._predicted_noise(x_t, np.full(len(x_t), t))
+        alpha_bar = self._alpha_bar[t]
+        with np.errstate(over="ignore", invalid="ignore"):
+            x0 = (x_t - math.sqrt(1 - alpha_bar) * eps_hat) / math.sqrt(alpha_bar)
         return np.clip(x0, self._x0_low, self._x0_high)
 
     # -- reverse process ------------------------------------------------------------------------------------------
@@ -304,39 +321,40 @@ class Diffusion2D:
         x̂_0 is not clipped that equals (x_t − β_t / √(1 − ᾱ_t) · ε̂) / √α_t. σ_t² is that posterior's variance,
         0 at t = 1.
         """
-        t = _whole("t", t, 1, self.T)
-        x_t = _as_points(x_t, self.input_dim)
-        x0 = self.predicted_x0(x_t, t)
+        return self._p_mean_std(self._checked_points(x_t), _whole("t", t, 1, self.T))
+
+    def p_sample_step(self, x_t: np.ndarray, t: int, *, rng: np.random.Generator | None = None) -> np.ndarray:
+        """One DDPM step x_t → x_{t−1} (standardised units); fresh noise from ``rng`` (default: the sampling
+        stream), drawn only when σ_t > 0."""
+        x_t, t = self._checked_points(x_t), _whole("t", t, 1, self.T)
+        return self._p_sample_step(x_t, t, self.sampling_rng if rng is None else rng)
+
+    def ddim_step(self, x_t: np.ndarray, t: int, t_prev: int, *, eta: float = 0.0,
+                  rng: np.random.Generator | None = None) -> np.ndarray:
+        """One DDIM jump x_t → x_{t_prev}, 0 ≤ t_prev < t (standardised units)."""
+        x_t, t, t_prev = self._checked_points(x_t), _whole("t", t, 1, self.T), _whole("t_prev", t_prev, 0, self.T)
+        if t_prev >= t:
+            raise ValueError(f"a DDIM step goes back in time: t_prev must be below t = {t}, not {t_prev}")
+        return self._ddim_step(x_t, t, t_prev, _validate_eta(eta), self.sampling_rng if rng is None else rng)
+
+    def _p_mean_std(self, x_t: np.ndarray, t: int) -> tuple[np.ndarray, float]:
+        x0 = self._predicted_x0(x_t, t)
         alpha_bar, alpha_bar_prev, beta = self._alpha_bar[t], self._alpha_bar[t - 1], self.betas[t - 1]
         mean = (math.sqrt(alpha_bar_prev) * beta / (1 - alpha_bar)) * x0 \
             + (math.sqrt(1 - beta) * (1 - alpha_bar_prev) / (1 - alpha_bar)) * x_t
         return mean, math.sqrt(beta * (1 - alpha_bar_prev) / (1 - alpha_bar))
 
-    def p_sample_step(self, x_t: np.ndarray, t: int, *, rng: np.random.Generator | None = None) -> np.ndarray:
-        """One DDPM step x_t → x_{t−1} (standardised units); fresh noise from ``rng`` (default: the sampling
-        stream), drawn only when σ_t > 0."""
-        mean, std = self.p_mean_std(x_t, t)
-        if std == 0:
-            return mean
-        rng = self.sampling_rng if rng is None else rng
-        return mean + std * rng.standard_normal(mean.shape)
+    def _p_sample_step(self, x_t: np.ndarray, t: int, rng: np.random.Generator) -> np.ndarray:
+        mean, std = self._p_mean_std(x_t, t)
+        return mean + std * rng.standard_normal(mean.shape) if std > 0 else mean
 
-    def ddim_step(self, x_t: np.ndarray, t: int, t_prev: int, *, eta: float = 0.0,
-                  rng: np.random.Generator | None = None) -> np.ndarray:
-        """One DDIM jump x_t → x_{t_prev}, 0 ≤ t_prev < t (standardised units)."""
-        t, t_prev = _whole("t", t, 1, self.T), _whole("t_prev", t_prev, 0, self.T)
-        if t_prev >= t:
-            raise ValueError(f"a DDIM step goes back in time: t_prev must be below t = {t}, not {t_prev}")
-        x_t = _as_points(x_t, self.input_dim)
-        x0 = self.predicted_x0(x_t, t)
+    def _ddim_step(self, x_t: np.ndarray, t: int, t_prev: int, eta: float, rng: np.random.Generator) -> np.ndarray:
+        x0 = self._predicted_x0(x_t, t)
         alpha_bar, alpha_bar_prev = self._alpha_bar[t], self._alpha_bar[t_prev]
         eps = (x_t - math.sqrt(alpha_bar) * x0) / math.sqrt(1 - alpha_bar)      # the noise consistent with x̂_0
         sigma = eta * math.sqrt((1 - alpha_bar_prev) / (1 - alpha_bar) * (1 - alpha_bar / alpha_bar_prev))
         x_prev = math.sqrt(alpha_bar_prev) * x0 + math.sqrt(max(1 - alpha_bar_prev - sigma**2, 0.0)) * eps
-        if sigma > 0:
-            rng = self.sampling_rng if rng is None else rng
-            x_prev = x_prev + sigma * rng.standard_normal(x_prev.shape)
-        return x_prev
+        return x_prev + sigma * rng.standard_normal(x_prev.shape) if sigma > 0 else x_prev
 
     def ddim_timesteps(self, steps: int) -> np.ndarray:
         """The times a DDIM run visits, from T down to 0: T = τ_S > … > τ_1 > 0 with τ_i = round(i·T/S)."""
@@ -354,26 +372,25 @@ class Diffusion2D:
         result is ``(samples, trajectory, times)``: every state visited, (S + 1, n, D) in data units, and their
         times (S + 1,) from T down to 0.
         """
-        self._require_trained_shape()
+        self._require_data()
         times = self.sampling_times(method, steps)
         n = _whole("n", n, 1, MAX_POINTS)
-        if not (isinstance(eta, (int, float, np.integer, np.floating)) and 0 <= eta <= 1):
-            raise ValueError(f"eta must be a number from 0 (deterministic DDIM) to 1 (DDPM-like), not {eta!r}")
+        eta = _validate_eta(eta)
         if method == "ddpm" and eta != 0:
             raise ValueError("eta belongs to DDIM; DDPM's noise level is fixed by the schedule")
         rng = self.sampling_rng if rng is None else rng
         if x_T is None:
             x = rng.standard_normal((n, self.input_dim))
         else:
-            x = np.array(x_T, dtype=float)
+            x = self._checked_points(x_T)
             if x.shape != (n, self.input_dim):
                 raise ValueError(f"x_T must have shape ({n}, {self.input_dim}), not {x.shape}")
         trajectory = [x] if return_trajectory else None
-        for t, t_prev in zip(times[:-1], times[1:]):
+        for t, t_prev in zip(times[:-1].tolist(), times[1:].tolist()):
             if method == "ddpm":
-                x = self.p_sample_step(x, t, rng=rng)
+                x = self._p_sample_step(x, t, rng)
             else:
-                x = self.ddim_step(x, t, t_prev, eta=eta, rng=rng)
+                x = self._ddim_step(x, t, t_prev, eta, rng)
             if return_trajectory:
                 trajectory.append(x)
         samples = self.unstandardise(x)
@@ -417,9 +434,13 @@ class Diffusion2D:
         self.n_updates = state["n_updates"]
 
     # -- helpers --------------------------------------------------------------------------------------------------
-    def _require_trained_shape(self) -> None:
+    def _require_data(self) -> None:
         if self.net is None or self.mean is None:
             raise ValueError("the model has not seen any data yet: call fit(), train_step() or set_normalisation()")
+
+    def _checked_points(self, x: Any) -> np.ndarray:
+        self._require_data()
+        return _as_points(x, self.input_dim)
 
     def _steps(self, t, n: int, *, allow_zero: bool = False) -> np.ndarray:
         """``t`` as an int array of n time steps (one shared step is repeated), checked to lie in range."""
@@ -435,12 +456,6 @@ class Diffusion2D:
         if n and (steps.min() < low or steps.max() > self.T):
             raise ValueError(f"time steps must lie between {low} and T = {self.T}; got {steps.min()} … {steps.max()}")
         return steps
-
-    def _alpha_bar_at(self, t, n: int | None, *, allow_zero: bool = False) -> np.ndarray | float:
-        """ᾱ_t shaped to broadcast against points: a float for one shared step, (n, 1) for one per point."""
-        if n is None or np.ndim(t) == 0:
-            return float(self._alpha_bar[self._steps(t, 1, allow_zero=allow_zero)[0]])
-        return self._alpha_bar[self._steps(t, n, allow_zero=allow_zero)][:, None]
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -839,6 +854,12 @@ def _as_points(x: Any, dim: int | None = None) -> np.ndarray:
     if not np.isfinite(x).all():
         raise ValueError("the points contain NaN or infinite values")
     return x
+
+
+def _validate_eta(eta: Any) -> float:
+    if isinstance(eta, bool) or not isinstance(eta, (int, float, np.integer, np.floating)) or not 0 <= eta <= 1:
+        raise ValueError(f"eta must be a number from 0 (deterministic DDIM) to 1 (as noisy as DDPM), not {eta!r}")
+    return float(eta)
 
 
 def _whole(name: str, value: Any, low: int, high: int) -> int:

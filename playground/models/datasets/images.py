@@ -228,6 +228,12 @@ def _render_digits(variant, height, aspect, slant, rotation, centre_x, centre_y,
     return _render(_DIGIT_SEGMENTS, variant, place, _draw_strokes, half_width)
 
 
+_DIGIT_HEIGHT = 12.0          # pixels, at scale 1
+_DIGIT_SCALE = (0.78, 1.0)    # uniform range
+_DIGIT_SLANT = 0.12           # mean shear: a right-handed lean
+_DIGIT_THICKNESS = (1.0, 2.5)  # pen width in pixels, uniform range
+
+
 def make_digits(n: int, *, seed: int = 0) -> ImageSet:
     """``n`` handwritten-style digits 0–9 at 16×16, labels 0–9 spread evenly; factors: slant, thickness, scale."""
     n, rng = _count(n), np.random.default_rng(validate_seed(seed))
@@ -236,14 +242,14 @@ def make_digits(n: int, *, seed: int = 0) -> ImageSet:
     n_variants = np.bincount(_DIGIT_OF_VARIANT, minlength=10)
     first_variant = np.concatenate([[0], np.cumsum(n_variants)[:-1]])
     variant = first_variant[labels] + (rng.random(n) * n_variants[labels]).astype(int)
-    scale = rng.uniform(0.78, 1.0, n)
-    height = 13.0 * scale
+    scale = rng.uniform(*_DIGIT_SCALE, n)
+    height = _DIGIT_HEIGHT * scale
     aspect = _ASPECT_OF_VARIANT[variant] * rng.uniform(0.85, 1.15, n)
-    slant = rng.normal(0.12, 0.15, n).clip(-0.25, 0.5)
+    slant = rng.normal(_DIGIT_SLANT, 0.15, n).clip(-0.25, 0.5)
     rotation = rng.normal(0, np.radians(5), n)
-    thickness = rng.uniform(1.0, 2.5, n)                                  # pen width in pixels
+    thickness = rng.uniform(*_DIGIT_THICKNESS, n)                         # pen width in pixels
     centre_x = SIDE / 2 + rng.uniform(-1.2, 1.2, n)
-    centre_y = SIDE / 2 + rng.uniform(-0.8, 0.8, n)
+    centre_y = SIDE / 2 + rng.uniform(-0.6, 0.6, n)
     wobble = np.stack([rng.uniform(0, 0.05, (n, 2, 2)),                   # amplitude (unit box)
                        rng.uniform(0.3, 1.0, (n, 2, 2)),                  # frequency (waves per unit)
                        rng.uniform(0, 2 * np.pi, (n, 2, 2))], axis=-1)    # phase
@@ -253,12 +259,13 @@ def make_digits(n: int, *, seed: int = 0) -> ImageSet:
 
 
 def digit_templates() -> np.ndarray:
-    """The first variant of each digit drawn upright, centred, medium pen, no wobble: (10, 256). A reference a
-    nearest-template classifier can hold generated digits against."""
-    variant = first = np.concatenate([[0], np.cumsum(np.bincount(_DIGIT_OF_VARIANT, minlength=10))[:-1]])
+    """The average digit of each class, (10, 256): the first variant at the mean size, slant and pen width,
+    centred, unrotated, without wobble. A reference a nearest-template classifier holds generated digits against."""
+    variant = np.concatenate([[0], np.cumsum(np.bincount(_DIGIT_OF_VARIANT, minlength=10))[:-1]])
     ones, zeros = np.ones(10), np.zeros(10)
-    return _render_digits(variant, 12.0 * ones, _ASPECT_OF_VARIANT[first], 0.1 * ones, zeros, SIDE / 2 * ones,
-                          SIDE / 2 * ones, 0.9 * ones, np.zeros((10, 2, 2, 3)))
+    return _render_digits(variant, _DIGIT_HEIGHT * np.mean(_DIGIT_SCALE) * ones, _ASPECT_OF_VARIANT[variant],
+                          _DIGIT_SLANT * ones, zeros, SIDE / 2 * ones, SIDE / 2 * ones,
+                          np.mean(_DIGIT_THICKNESS) / 2 * ones, np.zeros((10, 2, 2, 3)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
