@@ -461,15 +461,19 @@ def eight_gaussians_model():
 
 def test_claim_training_turns_noise_into_the_data(eight_gaussians_model):
     """DDPM samples are over 5× closer to the data (energy distance) than the noise they start from, with every one
-    of the eight modes present; an untrained network is far worse than noise."""
+    of the eight modes present; an untrained network is far worse than noise.
+
+    4000 points a side: with 2000 the estimate wobbles by ±30 % between sampling seeds (the ratio then spans 4–7×);
+    with 4000 it spanned 6.7–9× over three training seeds × three sampling seeds.
+    """
     model = eight_gaussians_model
-    held_out = make_points("Eight Gaussians", 2000, seed=1)
-    noise = model.unstandardise(np.random.default_rng(3).standard_normal((2000, 2)))
-    samples = model.sample(2000, rng=np.random.default_rng(4))
+    held_out = make_points("Eight Gaussians", 4000, seed=1)
+    noise = model.unstandardise(np.random.default_rng(3).standard_normal((4000, 2)))
+    samples = model.sample(4000, rng=np.random.default_rng(4))
     trained, start = metrics.energy_distance(samples, held_out), metrics.energy_distance(noise, held_out)
     assert trained < start / 5
     sector = np.round(np.arctan2(samples[:, 1], samples[:, 0]) / (np.pi / 4)).astype(int) % 8
-    assert np.all(np.abs(np.bincount(sector, minlength=8) / 2000 - 1 / 8) < 0.035)
+    assert np.all(np.abs(np.bincount(sector, minlength=8) / 4000 - 1 / 8) < 0.03)
     untrained = Diffusion2D(hidden=(64, 64, 64), batch_size=512, T=100, seed=0)
     untrained.set_normalisation(make_points("Eight Gaussians", 2000, seed=0))
     assert metrics.energy_distance(untrained.sample(2000, rng=np.random.default_rng(4)), held_out) > 10 * trained

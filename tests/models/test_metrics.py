@@ -143,3 +143,18 @@ def test_bad_bandwidth_and_shapes_raise():
         metrics.mmd_rbf(np.zeros((2, 1)), np.ones((2, 1)), bandwidth=0)
     with pytest.raises(ValueError, match="covariances"):
         metrics.gaussian_frechet_distance([0, 0], np.eye(3), [0, 0], np.eye(2))
+
+
+def test_sums_taken_in_blocks_equal_one_big_sum(monkeypatch):
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(300, 2)), rng.normal(size=(170, 2)) + 0.2
+    whole = (metrics.energy_distance(x, y), metrics.mmd_rbf(x, y, bandwidth=0.8))
+    monkeypatch.setattr(metrics, "BLOCK_PAIRS", 1000)                   # 5 rows of x at a time
+    assert (metrics.energy_distance(x, y), metrics.mmd_rbf(x, y, bandwidth=0.8)) == pytest.approx(whole, rel=1e-12)
+
+
+def test_median_bandwidth_of_a_large_pool_uses_an_even_thinning():
+    rng = np.random.default_rng(8)
+    x, y = rng.normal(size=(1500, 2)), rng.normal(size=(1500, 2))
+    exact = np.median(pdist(np.concatenate([x, y])))
+    assert metrics.median_bandwidth(x, y) == pytest.approx(exact, rel=0.03)
