@@ -21,7 +21,13 @@ Reverse process (generation). Start from x_T ~ N(0, I) and walk back:
            point x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t it moves to
            x_s = √ᾱ_s · x̂_0 + √(1 − ᾱ_s − σ²) · ε̂ + σ z,   σ = η √((1 − ᾱ_s)/(1 − ᾱ_t)) √(1 − ᾱ_t/ᾱ_s).
            η = 0 is deterministic (a fixed map from noise to data); η = 1 with every step is exactly DDPM.
-    Fewer steps are faster (one network call each) and worse: each jump trusts one guess of x̂_0 for longer.
+    Fewer steps are faster (one network call each) and worse: each jump trusts one guess of x̂_0 for longer. (With
+    a single step the sample *is* the first guess, E[x_0 | x_T] ≈ the data's mean: the blur of too few steps.)
+
+Two practical details of real diffusion models: samples come from a running average of the weights (an
+exponential moving average over the last ~100 updates), which removes the jitter each minibatch leaves in them; and
+x̂_0 is clipped to the box around the data (one standard deviation of margin), as image models clip to the pixel
+range, because early on it divides by a tiny √ᾱ_t.
 
 Units. The network works on standardised data z = (x − mean) / scale, one scale for all coordinates (so a thin
 shape stays thin). :meth:`Diffusion2D.q_sample`, :meth:`~Diffusion2D.predicted_noise`, :meth:`~Diffusion2D.score`,
@@ -36,7 +42,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -44,7 +50,7 @@ from scipy.special import ndtr
 
 from playground.models import metrics, nn
 from playground.models.base import BaseModel, Snapshot, validate_seed
-from playground.models.datasets import shapes2d  # noqa: F401 - registers the diffusion point sets
+from playground.models.datasets import shapes2d          # importing it registers the diffusion point sets
 from playground.models.datasets.toy2d import MAX_POINTS, POINT_SETS, make_points
 from playground.models.gan import History
 
@@ -302,12 +308,24 @@ class Diffusion2D:
         embedding = self._embeddings[t]                                 # (B, E)
         return np.concatenate([x.astype(self.dtype), embedding], axis=1)
 
-    def _predicted_noise(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    def _predicted_noise(self, x: np.ndarray, t: np.ndarray | int) -> np.ndarray:
+        """ε̂ with the averaged weights; ``t`` one int per point, or a single int shared by all of them."""
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
+            if not isinstance(t, int):
+                return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
+            # One time for every point (as in sampling): the embedding's share of the first layer, e(t) W_e + b, is
+            # the same for every row, so it is computed once and only x W_x is left per point — the first layer
+            # then costs D columns instead of D + 32.
+            first, rest = self.ema_net.layers[0], self.ema_net.layers[1:]
+            dim = self.input_dim
+            h = x.astype(self.dtype) @ first.W[:dim]                    # (N, H)
+            h += self._embeddings[t] @ first.W[dim:] + first.b
+            for layer in rest:
+                h = layer.forward(h)
+            return h.astype(np.float64)
 
     def _predicted_x0(self, x_t: np.ndarray, t: int) -> np.ndarray:
-        eps_hat = self._predicted_noise(x_t, np.full(len(x_t), t))
+        eps_hat = self._predicted_noise(x_t, t)
         alpha_bar = self._alpha_bar[t]
         with np.errstate(over="ignore", invalid="ignore"):
             x0 = (x_t - math.sqrt(1 - alpha_bar) * eps_hat) / math.sqrt(alpha_bar)

@@ -29,14 +29,14 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple, Sequence
 
 import numpy as np
-from scipy import linalg
 
 from playground.models import nn
 from playground.models.base import BaseModel, Snapshot, validate_seed
 from playground.models.datasets.images import IMAGE_SETS, ImageSet, make_images
+from playground.models.metrics import frechet_distance, mean_pairwise_distance
 
-__all__ = ["VAE", "Losses", "latent_path", "kl_to_prior", "VAETrainer", "VAESnapshot", "Interpolation",
-           "SampleQuality", "frechet_distance", "LIKELIHOODS", "MAX_LATENT"]
+__all__ = ["VAE", "Losses", "latent_path", "kl_to_prior", "VAETrainer", "VAESnapshot", "FrozenDecoder",
+           "Interpolation", "SampleQuality", "LIKELIHOODS", "MAX_LATENT"]
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 MAX_LATENT = 16
@@ -72,7 +72,8 @@ def latent_path(a: np.ndarray, b: np.ndarray, steps: int, mode: str = "linear") 
 
     "linear" walks the straight line. "slerp" turns the direction along the great circle between a/|a| and b/|b|
     while the length changes linearly from |a| to |b|: the path stays in the shell where a Gaussian prior puts its
-    mass instead of cutting through the low-norm middle, and every norm lies between the endpoints'.
+    mass instead of cutting through the low-norm middle, and every norm lies between the endpoints' (except in
+    1-D between opposite signs, where there is no circle to turn along and the path passes through 0).
     """
     a, b = np.asarray(a, dtype=np.float64).ravel(), np.asarray(b, dtype=np.float64).ravel()
     if a.shape != b.shape:
@@ -128,8 +129,7 @@ class VAE:
         input_dim = _whole("input_dim", input_dim, 1, 65_536)
         latent_dim = _whole("latent_dim", latent_dim, 1, MAX_LATENT)
         hidden = _validate_hidden(hidden)
-        if likelihood not in LIKELIHOODS:
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', not {likelihood!r}")
+        likelihood = _check_likelihood(likelihood)
         live = _validate_live(dict(beta=beta, lr=lr, batch_size=batch_size))
         seed = validate_seed(seed)
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -232,7 +232,8 @@ class VAE:
         """
         with np.errstate(over="ignore", invalid="ignore"):
             losses = self.loss_and_gradients(batch)
-        objective = losses.recon + self.beta * losses.kl
+        # The autoencoder never trains its log-variance outputs, so their KL may not spoil its objective.
+        objective = losses.recon if self.is_autoencoder else losses.recon + self.beta * losses.kl
         if not (math.isfinite(objective) and abs(objective) < LOSS_LIMIT and np.isfinite(self.grads).all()):
             raise FloatingPointError(f"the loss blew up ({objective:.3g}); the learning rate {self.lr:g} is "
                                      "probably too large")
@@ -328,27 +329,12 @@ def _validate_live(params: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Sample quality: a Fréchet distance in miniature
-
-
-def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
-    """‖m_a − m_b‖² + tr(C_a + C_b − 2 (C_a C_b)^½) between Gaussians fitted to feature rows ``a`` and ``b``
-    — FID's formula, in whatever features are given."""
-    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
-    cov_a, cov_b = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
-    root = linalg.sqrtm(cov_a @ cov_b)
-    root = np.real(root)                                                   # rounding can leave tiny imaginary parts
-    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a + cov_b - 2 * root))
-
-
-def _mean_pairwise_distance(x: np.ndarray) -> float:
-    squared = np.sum(x * x, axis=1)
-    d2 = np.maximum(squared[:, None] + squared[None, :] - 2 * x @ x.T, 0)
-    n = len(x)
-    return float(np.sum(np.sqrt(d2)) / (n * (n - 1)))
+# Sample quality
 
 
 class SampleQuality(NamedTuple):
+    """FID in miniature (see :meth:`VAETrainer.sample_quality`)."""
+
     frechet: float          # Fréchet distance between prior samples and held-out images, in PCA features (0 = same)
     diversity: float        # mean pixel distance between two samples …
     data_diversity: float   # … and between two held-out images: a model that repeats one image scores ≈ 0
@@ -365,7 +351,7 @@ class VAESnapshot(Snapshot):
     beta: float
     latent_dim: int
     likelihood: str
-    image_side: int                    # images are image_side × image_side, flattened row by row
+    image_side: int                    # images are image_side × image_side, row by row (0: an array of other size)
     recon: float                       # latest training minibatch, nats per image (NaN before the first step)
     kl: float
     elbo: float
@@ -389,6 +375,33 @@ class VAESnapshot(Snapshot):
     originals: np.ndarray              # (R, D) a few fixed held-out images …
     reconstructions: np.ndarray        # (R, D) … and decode(μ(x)) of each
     prior_samples: np.ndarray          # (S, D) decoded from fixed draws z ~ N(0, I)
+    decoder: FrozenDecoder             # decoder(z) → images with this snapshot's weights, on any thread
+
+
+@dataclass(frozen=True, eq=False)
+class FrozenDecoder:
+    """The decoder's weights as they were at a snapshot: ``decoder(z)`` turns latent points (M, L) or (L,) into
+    images (M, D) on any thread — the panel's click-to-decode, sliders and arithmetic never wait for the worker and
+    never touch the training model (whose layers keep state between forward and backward)."""
+
+    weights: tuple[np.ndarray, ...]      # (n_in, n_out) per layer
+    biases: tuple[np.ndarray, ...]       # (n_out,) per layer
+
+    @classmethod
+    def copy_of(cls, net: nn.MLP) -> "FrozenDecoder":
+        dense = [layer for layer in net.layers if isinstance(layer, nn.Dense)]
+        return cls(tuple(layer.W.copy() for layer in dense), tuple(layer.b.copy() for layer in dense))
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        h = np.asarray(z, dtype=self.weights[0].dtype)
+        h = h[None] if h.ndim == 1 else h
+        if h.ndim != 2 or h.shape[1] != len(self.weights[0]):
+            raise ValueError(f"expected latent points with {len(self.weights[0])} coordinates, got shape {h.shape}")
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = h @ w + b
+            if i < len(self.weights) - 1:
+                np.maximum(h, 0, out=h)                                    # ReLU, as HIDDEN_ACTIVATION
+        return nn.sigmoid(h)
 
 
 @dataclass(frozen=True)
@@ -470,8 +483,8 @@ class VAETrainer(BaseModel):
         data = self._make_data(config)
         super().__init__(seed=seed)
         self.config, self.live = config, live
-        self.refresh_every, self.manifold_size, self.manifold_extent = refresh_every, manifold_size, \
-            float(manifold_extent)
+        self.refresh_every, self.manifold_size = refresh_every, manifold_size
+        self.manifold_extent = float(manifold_extent)
         self._install_data(data)
         self.reset()
 
@@ -521,6 +534,9 @@ class VAETrainer(BaseModel):
         self.held_out_labels = data.labels[held]
         self.held_out_factors = {name: values[held] for name, values in data.factors.items()}
         self._quality_axes: np.ndarray | None = None                      # computed when first needed
+        shown = "; ".join(f"{name} ({why})" for name, why in data.skipped[:3])
+        more = f" and {len(data.skipped) - 3} more" if len(data.skipped) > 3 else ""
+        self.data_note = f"skipped {len(data.skipped)} unreadable file(s): {shown}{more}" if data.skipped else ""
 
     # -- construction ---------------------------------------------------------------------------------------------
     def reset(self) -> None:
@@ -592,7 +608,7 @@ class VAETrainer(BaseModel):
                 "manifold": (self.manifold, self.manifold_values, self.manifold_step), "data": self.data}
 
     def restore(self, state: dict) -> None:
-        if state["config"] != self.config:
+        if not _same_structure(state["config"], self.config):
             self.config = dict(state["config"])
             self._install_data(state["data"])
             self.live = dict(state["live"])
@@ -618,7 +634,8 @@ class VAETrainer(BaseModel):
         held_steps, held_rows = self.held_out_history.arrays()
         latest = self.latest or Losses(math.nan, math.nan, math.nan)
         return VAESnapshot(
-            step=self.n_steps, nonfinite_ok=("recon", "kl", "elbo") if self.latest is None else (),
+            step=self.n_steps, note=self.data_note,
+            nonfinite_ok=("recon", "kl", "elbo") if self.latest is None else (),
             dataset_name=self.data.name, mode="autoencoder" if self.vae.is_autoencoder else "vae",
             beta=self.vae.beta, latent_dim=self.config["latent_dim"], likelihood=self.config["likelihood"],
             image_side=self.data.side, recon=latest.recon, kl=latest.kl, elbo=latest.elbo,
@@ -631,7 +648,7 @@ class VAETrainer(BaseModel):
             factors={name: values[shown].copy() for name, values in self.held_out_factors.items()},
             kl_per_dim=kl_per_dim, manifold=self.manifold.copy(), manifold_values=self.manifold_values.copy(),
             manifold_step=self.manifold_step, originals=originals.copy(), reconstructions=reconstructions,
-            prior_samples=prior_samples,
+            prior_samples=prior_samples, decoder=FrozenDecoder.copy_of(self.vae.decoder),
         )
 
     # -- what the panel calls (through run()'s Call, on the worker) ----------------------------------------------
@@ -717,7 +734,15 @@ class VAETrainer(BaseModel):
         reference = self.held_out[:n]
         features = self.quality_axes()[:, :min(N_QUALITY_FEATURES, len(reference) - 1)]
         return SampleQuality(frechet_distance(samples @ features, reference @ features),
-                             _mean_pairwise_distance(samples), _mean_pairwise_distance(reference))
+                             mean_pairwise_distance(samples, samples), mean_pairwise_distance(reference, reference))
+
+
+def _same_structure(a: dict, b: dict) -> bool:
+    """Equal configurations; a data set given as an array or ImageSet counts as the same only if it is the same
+    object (comparing arrays with == would compare pixel by pixel)."""
+    return a.keys() == b.keys() and all(
+        a[k] is b[k] or (not isinstance(a[k], (np.ndarray, ImageSet)) and not isinstance(b[k], (np.ndarray, ImageSet))
+                         and a[k] == b[k]) for k in a)
 
 
 def _check_likelihood(likelihood: Any) -> str:

@@ -227,7 +227,7 @@ class GANPanel(Panel):
         row.addWidget(self.timeline_label)
 
         left = QSplitter(Qt.Orientation.Vertical)
-        for plot, size in ((self.density_plot, 300), (self.d_plot, 150), (self.map_plot, 170)):
+        for plot in (self.density_plot, self.d_plot, self.map_plot):
             left.addWidget(plot)
         left.setSizes([300, 150, 170])
         right = QSplitter(Qt.Orientation.Vertical)

@@ -105,6 +105,17 @@ def test_noise_prediction_loss_gradient_matches_finite_differences():
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
+def test_one_shared_time_gives_the_same_noise_prediction_as_one_time_per_point():
+    """Samplers fold the time embedding into the first layer's bias; that must not change ε̂."""
+    data = make_points("Two moons", 200, seed=0)
+    model = model_on(data, T=50)
+    model.fit(data, 5)
+    x = np.random.default_rng(7).normal(size=(30, 2))
+    for t in (1, 17, 50):
+        np.testing.assert_allclose(model._predicted_noise(x, t), model.predicted_noise(x, np.full(30, t)),
+                                   rtol=1e-5, atol=1e-6)
+
+
 def test_reverse_step_mean_and_spread_follow_the_ddpm_formula():
     T = 200
     model = model_on(np.random.default_rng(3).normal(size=(100, 2)), T=T)
@@ -129,7 +140,7 @@ def exact_noise_predictor(model: Diffusion2D, points: np.ndarray):
     atoms = model.standardise(points)                                   # (K, D)
 
     def predict(x, t):
-        alpha_bar = model._alpha_bar[t][:, None]                        # (N, 1)
+        alpha_bar = model._alpha_bar[np.broadcast_to(t, len(x))][:, None]       # (N, 1)
         distance2 = ((x[:, None, :] - np.sqrt(alpha_bar)[:, :, None] * atoms[None]) ** 2).sum(-1)    # (N, K)
         logits = -distance2 / (2 * (1 - alpha_bar))
         weights = np.exp(logits - logits.max(axis=1, keepdims=True))

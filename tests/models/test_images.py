@@ -13,8 +13,6 @@ from playground.models.datasets import images as im
 from playground.models.datasets.images import (IMAGE_SETS, ImageSet, as_square, digit_templates, load_image_folder,
                                                make_digits, make_images, make_patterns, make_sprites, tile)
 
-Image = pytest.importorskip("PIL.Image")
-
 
 # -- every generated set -------------------------------------------------------------------------------------------
 
@@ -185,6 +183,7 @@ def test_patterns_show_their_named_lines():
 
 def _drawing(size=(40, 30), mode="L"):
     """Dark ink (a thick bar) on white paper."""
+    from PIL import Image
     img = Image.new(mode, size, "white")
     pixels = np.array(img)
     pixels[size[1] // 4: size[1] // 2, :] = 0
@@ -192,6 +191,7 @@ def _drawing(size=(40, 30), mode="L"):
 
 
 def test_folder_loads_good_images_and_lists_the_bad_ones(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
     _drawing().save(tmp_path / "a.png")
     _drawing((30, 60), "RGB").save(tmp_path / "b.jpg", quality=95)       # tall, colour, JPEG
     rgba = Image.new("RGBA", (20, 20), (0, 0, 0, 0))                        # transparent paper, opaque black dot
@@ -223,6 +223,7 @@ def test_folder_loads_good_images_and_lists_the_bad_ones(tmp_path):
 
 
 def test_folder_errors_are_clear(tmp_path, monkeypatch):
+    pytest.importorskip("PIL.Image")
     with pytest.raises(ValueError, match="is not a folder"):
         load_image_folder(tmp_path / "missing")
     with pytest.raises(ValueError, match="no readable PNG or JPEG images .* the folder is empty"):

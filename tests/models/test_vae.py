@@ -10,9 +10,8 @@ from scipy.special import expit
 
 from playground.models import nn
 from playground.models.base import Fault, run
-from playground.models.datasets.images import as_square, make_images, make_patterns
-from playground.models.vae import (VAE, Interpolation, VAESnapshot, VAETrainer, frechet_distance, kl_to_prior,
-                                   latent_path)
+from playground.models.datasets.images import ImageSet, as_square, make_images, make_patterns
+from playground.models.vae import VAE, Interpolation, VAESnapshot, VAETrainer, kl_to_prior, latent_path
 
 
 def numerical_gradient(f, x, h=1e-6):
@@ -81,15 +80,6 @@ def test_gaussian_noise_variance_is_the_best_for_the_batch():
     for factor in (0.8, 0.95, 1.05, 1.25):
         other, _, _ = nn.gaussian_nll(mean, np.full_like(mean, np.log(best * factor)), x)
         assert other > ours
-
-
-def test_frechet_distance():
-    rng = np.random.default_rng(6)
-    a = rng.standard_normal((20_000, 3))
-    assert frechet_distance(a, rng.standard_normal((20_000, 3))) < 0.01
-    # Two Gaussians with diagonal covariances: ‖Δm‖² + Σ (σ_a − σ_b)².
-    b = rng.standard_normal((20_000, 3)) * [1, 2, 3] + [1, 0, 0]
-    assert frechet_distance(a, b) == pytest.approx(1 + 0 + 1 + 4, rel=0.03)
 
 
 # -- interpolation -------------------------------------------------------------------------------------------------
@@ -242,6 +232,9 @@ def snapshots_equal(a, b):
         elif isinstance(x, dict):
             if x.keys() != y.keys() or not all(np.array_equal(x[k], y[k]) for k in x):
                 return False
+        elif name == "decoder":
+            if not all(np.array_equal(u, v) for u, v in zip(x.weights + x.biases, y.weights + y.biases)):
+                return False
         elif isinstance(x, float) and math.isnan(x):
             if not math.isnan(y):
                 return False
@@ -290,6 +283,31 @@ def test_checkpoint_restore_replays_exactly():
     assert snapshots_equal(trainer.snapshot(), expected)
 
 
+def test_curves_stay_bounded_and_span_the_run():
+    trainer = small_trainer(refresh_every=1)
+    trainer.history = type(trainer.history)(3, capacity=50)
+    for _ in range(300):
+        trainer.advance()
+    snap = trainer.snapshot()
+    spacing = snap.loss_steps[1] - snap.loss_steps[0]
+    assert 25 <= len(snap.loss_steps) <= 50 and np.all(np.diff(snap.loss_steps) == spacing)
+    assert snap.loss_steps[0] == spacing and snap.loss_steps[-1] > 300 - spacing           # start to end
+    assert len(snap.held_out_steps) <= 1000 and snap.held_out_steps[-1] == 300
+
+
+def test_restore_brings_back_a_data_set_given_as_images():
+    digits = make_images("digits", 200, seed=1)
+    trainer = VAETrainer(digits, n_held_out=40, hidden=(16,))
+    trainer.advance()
+    saved = trainer.checkpoint()
+    expected = trainer.snapshot()
+    trainer.set_params(dataset="sprites", n=100)
+    trainer.restore(saved)
+    assert trainer.data is digits and snapshots_equal(trainer.snapshot(), expected)
+    trainer.set_params(dataset=make_images("digits", 200, seed=1))   # equal pixels, another object: new data
+    assert trainer.n_steps == 0 and trainer.data is not digits
+
+
 def test_snapshot_contents_and_copies():
     trainer = small_trainer(refresh_every=5)
     snap = trainer.snapshot()
@@ -315,6 +333,14 @@ def test_snapshot_contents_and_copies():
     snap = trainer.snapshot()
     np.testing.assert_allclose(snap.manifold[0], trainer.decode_points([-3, 3])[0], atol=1e-6)
     np.testing.assert_allclose(snap.manifold[-1], trainer.decode_points([3, -3])[0], atol=1e-6)
+    # The snapshot's own decoder: the same images as the model, from copied weights.
+    points = np.random.default_rng(0).standard_normal((5, 2))
+    np.testing.assert_allclose(snap.decoder(points), trainer.decode_points(points), atol=1e-6)
+    np.testing.assert_allclose(snap.decoder(points[0]), trainer.decode_points(points[:1]), atol=1e-6)
+    trainer.advance()
+    assert not np.allclose(snap.decoder(points), trainer.decode_points(points))   # frozen: training moved on
+    with pytest.raises(ValueError, match="2 coordinates"):
+        snap.decoder(np.zeros(3))
     # Copies, not views: scribbling on a snapshot changes nothing.
     snap.latent_means[...] = 99
     snap.manifold[...] = 99
@@ -339,6 +365,10 @@ def test_autoencoder_mode_and_other_data():
     assert mine.snapshot().dataset_name == "your images" and mine.snapshot().image_side == 5
     few = VAETrainer(pixels[:6], hidden=(8,))                          # a tiny folder: most images still train
     assert len(few.held_out) == 1 and len(few.train_images) == 5
+    folder = ImageSet("drawings", pixels[:20].astype(np.float32), 5, np.zeros(20, np.int64), ("drawings",),
+                      skipped=(("a.png", "damaged"), ("b.txt", "not a PNG or JPEG file")))
+    assert VAETrainer(folder, hidden=(8,)).snapshot().note == \
+        "skipped 2 unreadable file(s): a.png (damaged); b.txt (not a PNG or JPEG file)"
 
 
 def test_live_and_structural_parameters():

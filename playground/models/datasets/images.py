@@ -159,7 +159,7 @@ def _line(*points):
 
 
 def _join(*parts):
-    """One stroke through consecutive parts (arcs and lines), without repeating shared points."""
+    """One stroke through consecutive parts (arcs and lines): each part's last point joins the next one's first."""
     return np.concatenate(parts)
 
 
@@ -180,9 +180,7 @@ _DIGIT_STROKES: dict[int, list[list[np.ndarray]]] = {
         [_join(_line((0.1, 0.0), (0.9, 0.0), (0.45, 0.45)), _arc(0.45, 0.72, 0.48, 0.27, 90, -155, 12))]],
     4: [[_line((0.7, 1.0), (0.7, 0.0), (0.02, 0.68), (1.0, 0.68))],
         [_line((0.15, 0.0), (0.08, 0.62), (1.0, 0.62)), _line((0.72, 0.2), (0.72, 1.0))]],
-    5: [[_join(_line((0.92, 0.0), (0.2, 0.0), (0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14))],
-        [_join(_line((0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14)), _line((0.2, 0.0), (0.13, 0.45)),
-         _line((0.2, 0.0), (0.92, 0.03))]],
+    5: [[_join(_line((0.92, 0.0), (0.2, 0.0), (0.13, 0.45)), _arc(0.5, 0.69, 0.45, 0.31, 140, -145, 14))]],
     6: [[_join(_arc(0.58, 0.62, 0.48, 0.62, 65, 180, 8), _arc(0.52, 0.7, 0.42, 0.3, 180, 540, 16)[1:])]],
     7: [[_line((0.02, 0.0), (0.98, 0.0), (0.35, 1.0))],
         [_line((0.02, 0.0), (0.98, 0.0), (0.35, 1.0)), _line((0.3, 0.52), (0.85, 0.52))],
