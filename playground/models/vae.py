@@ -33,6 +33,7 @@ import numpy as np
 from playground.models import nn
 from playground.models.base import BaseModel, Snapshot, validate_seed
 from playground.models.datasets.images import IMAGE_SETS, ImageSet, make_images
+from playground.models.history import History
 from playground.models.metrics import frechet_distance, mean_pairwise_distance
 
 __all__ = ["VAE", "Losses", "latent_path", "kl_to_prior", "VAETrainer", "VAESnapshot", "FrozenDecoder",
@@ -422,36 +423,6 @@ N_QUALITY_FEATURES = 16   # principal components the Fréchet distance is measur
 HISTORY_CAPACITY = 1000
 
 
-class _History:
-    """(step, values…) rows, at most ``capacity``: when full, every other row goes and the spacing doubles, so a long
-    run stays visible end to end. Which rows survive depends only on the step numbers."""
-
-    def __init__(self, n_values: int, capacity: int = HISTORY_CAPACITY) -> None:
-        self.n_values, self.capacity, self.stride = n_values, capacity, 1
-        self.steps: list[int] = []
-        self.rows: list[tuple[float, ...]] = []
-
-    def record(self, step: int, *values: float) -> None:
-        if step % self.stride:
-            return
-        self.steps.append(step)
-        self.rows.append(values)
-        if len(self.steps) > self.capacity:
-            self.stride *= 2
-            keep = [i for i, s in enumerate(self.steps) if s % self.stride == 0]
-            self.steps, self.rows = [self.steps[i] for i in keep], [self.rows[i] for i in keep]
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        return np.array(self.steps, dtype=np.int64), np.array(self.rows, dtype=float).reshape(-1, self.n_values)
-
-    def state(self) -> tuple:
-        return tuple(self.steps), tuple(self.rows), self.stride
-
-    def load_state(self, state: tuple) -> None:
-        steps, rows, self.stride = state
-        self.steps, self.rows = list(steps), list(rows)
-
-
 class VAETrainer(BaseModel):
     """A VAE (or, with β = 0, an autoencoder) learning a data set one minibatch per step, for the panel.
 
@@ -548,8 +519,8 @@ class VAETrainer(BaseModel):
         self.eval_eps = np.random.default_rng([self.seed, 1]).standard_normal((len(self.held_out), c["latent_dim"]))
         self.prior_z = np.random.default_rng([self.seed, 2]).standard_normal((N_PRIOR_SAMPLES, c["latent_dim"]))
         self.latest: Losses | None = None
-        self.history = _History(3)
-        self.held_out_history = _History(3)
+        self.history = History(3)
+        self.held_out_history = History(3)
         self.refresh()
 
     # -- live parameters ------------------------------------------------------------------------------------------
