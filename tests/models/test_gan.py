@@ -12,9 +12,19 @@ from scipy.stats import kstest, wasserstein_distance
 from playground.models import nn
 from playground.models.base import Fault, Snapshot, first_nonfinite, run
 from playground.models.gan import (
-    GAN1D, GAN_PRESETS, LOSSES, TARGETS, Empirical1D, GANSnapshot, GaussianMixture1D, History, Target1D,
-    make_preset, make_target,
+    GAN1D,
+    GAN_PRESETS,
+    LOSSES,
+    TARGETS,
+    Empirical1D,
+    GANSnapshot,
+    GaussianMixture1D,
+    Target1D,
+    make_preset,
+    make_target,
 )
+from playground.models.history import History
+from tests.models.gradcheck import numerical_gradient
 
 
 def assert_snapshots_equal(a: Snapshot, b: Snapshot) -> None:
@@ -103,19 +113,6 @@ def float64_copy(net: nn.MLP, rng) -> nn.MLP:
     twin = nn.MLP(net.sizes, activation="leaky_relu", rng=rng, dtype=np.float64)
     twin.set_flat(net.params.astype(np.float64))
     return twin
-
-
-def numerical_gradient(f, x, h=1e-6):
-    grad = np.zeros_like(x)
-    for i in range(len(x)):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 @pytest.mark.parametrize("loss", LOSSES)

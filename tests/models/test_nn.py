@@ -7,22 +7,9 @@ import pytest
 from scipy.stats import norm
 
 from playground.models import nn
+from tests.models.gradcheck import numerical_gradient
 
 ACTIVATION_NAMES = ["relu", "leaky_relu", "tanh", "sigmoid", "softplus"]
-
-
-def numerical_gradient(f, x, h=1e-6):
-    """Central differences of the scalar f() with respect to every entry of the array x (changed in place)."""
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
 
 
 def inputs_away_from_kinks(rng, shape):

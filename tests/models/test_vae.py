@@ -12,20 +12,7 @@ from playground.models import nn
 from playground.models.base import Fault, run
 from playground.models.datasets.images import ImageSet, as_square, make_images, make_patterns
 from playground.models.vae import VAE, Interpolation, VAESnapshot, VAETrainer, kl_to_prior, latent_path
-
-
-def numerical_gradient(f, x, h=1e-6):
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        old = x[i]
-        x[i] = old + h
-        up = f()
-        x[i] = old - h
-        down = f()
-        x[i] = old
-        grad[i] = (up - down) / (2 * h)
-    return grad
-
+from tests.models.gradcheck import numerical_gradient
 
 # -- the maths -----------------------------------------------------------------------------------------------------
 
