@@ -2,8 +2,8 @@
 
     python bench/bench_diffusion.py
 
-The same network on both sides: input [x (2), sinusoidal embedding of t (32)] → 128 → 128 → 128 → 2, LeakyReLU(0.2),
-float32, T = 200, linear schedule, one thread each.
+The same network on both sides: input [x (2), sin/cos of x at 6 frequencies (24), sinusoidal embedding of t (32)]
+→ 128 → 128 → 128 → 2, LeakyReLU(0.2), float32, T = 200, linear schedule, one thread each.
 * Training step: a batch of 1024 points drawn from 2000, random t and ε, the ε-prediction MSE, backward, Adam and
   the running average of the weights (everything Diffusion2D.train_step does).
 * Sampling: 1000 points with DDPM (all 200 steps) and with DDIM (20 steps), and the issue's 2000 points × 100 steps
@@ -21,7 +21,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from playground.models.datasets.toy2d import make_points  # noqa: E402
-from playground.models.diffusion import Diffusion2D, DiffusionTrainer  # noqa: E402
+from playground.models.diffusion import FOURIER_FREQUENCIES, Diffusion2D, DiffusionTrainer  # noqa: E402
 
 T, HIDDEN, BATCH, N_SAMPLES, DDIM_STEPS = 200, (128, 128, 128), 1024, 1000, 20
 
@@ -48,7 +48,8 @@ class TorchDiffusion:
         torch.set_num_threads(1)
         torch.manual_seed(0)
         self.torch = torch
-        sizes = [2 + ours._embeddings.shape[1], *HIDDEN, 2]
+        self.frequencies = torch.from_numpy(FOURIER_FREQUENCIES.astype(np.float32))
+        sizes = [2 + 2 * 2 * len(FOURIER_FREQUENCIES) + ours._embeddings.shape[1], *HIDDEN, 2]
         layers = []
         for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
             layers.append(torch.nn.Linear(n_in, n_out))
@@ -65,6 +66,10 @@ class TorchDiffusion:
         self.low = torch.from_numpy(ours._x0_low.astype(np.float32))
         self.high = torch.from_numpy(ours._x0_high.astype(np.float32))
 
+    def features(self, x, embedding):
+        angles = (x[:, :, None] * self.frequencies).reshape(len(x), -1)
+        return self.torch.cat([x, angles.sin(), angles.cos(), embedding], dim=1)
+
     def train_step(self) -> None:
         torch = self.torch
         x0 = self.data[torch.randint(0, len(self.data), (BATCH,))]
@@ -73,7 +78,7 @@ class TorchDiffusion:
         a = self.alpha_bar[t][:, None]
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
         self.optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.mse_loss(self.net(torch.cat([x_t, self.embeddings[t]], dim=1)), eps)
+        loss = torch.nn.functional.mse_loss(self.net(self.features(x_t, self.embeddings[t])), eps)
         loss.backward()
         self.optimizer.step()
         with torch.no_grad():
@@ -81,7 +86,7 @@ class TorchDiffusion:
 
     def _x0(self, x, t):
         torch = self.torch
-        eps = self.net(torch.cat([x, self.embeddings[t].expand(len(x), -1)], dim=1))
+        eps = self.net(self.features(x, self.embeddings[t].expand(len(x), -1)))
         a = self.alpha_bar64[t]
         return torch.clamp((x - math.sqrt(1 - a) * eps) / math.sqrt(a), self.low, self.high)
 
@@ -118,8 +123,8 @@ def main() -> None:
     reference = TorchDiffusion(ours, data)
     times = {steps: [int(t) for t in ours.ddim_timesteps(steps)] for steps in (DDIM_STEPS, 100)}
 
-    print(f"torch {torch.__version__}, numpy {np.__version__}; network [2 + 32] → {' → '.join(map(str, HIDDEN))} → 2, "
-          "float32, one thread")
+    print(f"torch {torch.__version__}, numpy {np.__version__}; network [2 + 24 + 32] → {' → '.join(map(str, HIDDEN))} "
+          "→ 2, float32, one thread")
     t_ours = best_time(lambda: ours.fit(data, 1), 100)
     t_torch = best_time(reference.train_step, 100)
     trainer = DiffusionTrainer("Eight Gaussians", T=T, hidden=HIDDEN, batch_size=BATCH, seed=0)

@@ -55,17 +55,20 @@ from playground.models.datasets.toy2d import MAX_POINTS, POINT_SETS, make_points
 from playground.models.gan import History
 
 __all__ = [
-    "Diffusion2D", "make_schedule", "SCHEDULES", "TIME_EMBEDDINGS", "METHODS",
+    "Diffusion2D", "make_schedule", "SCHEDULES", "TIME_EMBEDDINGS", "INPUT_EMBEDDINGS", "METHODS",
     "DiffusionTrainer", "DiffusionSnapshot", "ReverseRun", "MarginalHeatmap", "StepsQuality", "DIFFUSION_PRESETS",
 ]
 
 DIFFUSION_PRESETS = shapes2d.DIFFUSION_PRESETS
 SCHEDULES = ("linear", "cosine")
 TIME_EMBEDDINGS = ("sinusoidal", "scalar")
+INPUT_EMBEDDINGS = ("fourier", "raw")
 METHODS = ("ddpm", "ddim")
 HIDDEN_ACTIVATION = "leaky_relu"
 #: Features of the sinusoidal time embedding.
 EMBEDDING_DIM = 32
+#: Frequencies (radians per standard deviation) of the Fourier features of x: 1, 2, 4, … 32.
+FOURIER_FREQUENCIES = 2.0 ** np.arange(6)
 #: Largest β_t allowed; 1 would erase the signal in one step and make the reverse step divide by zero.
 MAX_BETA = 0.999
 MIN_T, MAX_T = 2, 1000
@@ -119,13 +122,15 @@ class Diffusion2D:
     """
 
     def __init__(self, *, T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
-                 time_embedding: str = "sinusoidal", lr: float = 3e-3, batch_size: int = 1024,
-                 ema_decay: float = 0.99, input_dim: int | None = None, dtype=np.float32, seed: int = 0) -> None:
+                 time_embedding: str = "sinusoidal", input_embedding: str = "fourier", lr: float = 3e-3,
+                 batch_size: int = 1024, ema_decay: float = 0.99, input_dim: int | None = None, dtype=np.float32, seed: int = 0) -> None:
         seed = validate_seed(seed)
         betas = make_schedule(schedule, T)
         hidden = _validate_hidden(hidden)
         if time_embedding not in TIME_EMBEDDINGS:
             raise ValueError(f"time_embedding must be one of {', '.join(TIME_EMBEDDINGS)}, not {time_embedding!r}")
+        if input_embedding not in INPUT_EMBEDDINGS:
+            raise ValueError(f"input_embedding must be one of {', '.join(INPUT_EMBEDDINGS)}, not {input_embedding!r}")
         lr, batch_size = _validate_lr(lr), _validate_batch_size(batch_size)
         if not (isinstance(ema_decay, (int, float, np.integer, np.floating)) and 0 <= ema_decay < 1):
             raise ValueError(f"ema_decay must be at least 0 (no averaging) and below 1, "
@@ -136,6 +141,7 @@ class Diffusion2D:
             raise ValueError(f"dtype must be float32 (fast) or float64 (for gradient checks), not {dtype!r}")
         self.dtype = np.dtype(dtype)
         self.T, self.schedule, self.hidden, self.time_embedding = int(T), schedule, hidden, time_embedding
+        self.input_embedding = input_embedding
         self.seed = seed
         self._lr, self._batch_size, self.ema_decay = lr, batch_size, float(ema_decay)
 
@@ -173,7 +179,9 @@ class Diffusion2D:
 
     def _build(self, input_dim: int) -> None:
         self.input_dim = input_dim
-        sizes = [input_dim + self._embeddings.shape[1], *self.hidden, input_dim]
+        n_x = input_dim * (1 + 2 * len(FOURIER_FREQUENCIES) if self.input_embedding == "fourier" else 1)
+        self._n_x_features = n_x
+        sizes = [n_x + self._embeddings.shape[1], *self.hidden, input_dim]
         self.net = nn.MLP(sizes, activation=HIDDEN_ACTIVATION, rng=self.rng, dtype=self.dtype)
         self.optimizer = nn.Adam(self.net.params, self.net.grads, lr=self._lr)
         # Its initial weights are overwritten at once; the throwaway generator keeps the training stream untouched.
@@ -304,22 +312,30 @@ class Diffusion2D:
         """The denoised guess x̂_0 = (x_t − √(1 − ᾱ_t) ε̂) / √ᾱ_t, clipped to the data's box ± CLIP_MARGIN."""
         return self._predicted_x0(self._checked_points(x_t), _whole("t", t, 1, self.T))
 
+    def _x_features(self, x: np.ndarray) -> np.ndarray:
+        """What the network sees of the points (N, D): x itself, and with the "fourier" embedding also sin(ωx) and
+        cos(ωx) for ω = 1, 2, 4 … 32 per coordinate. A plain MLP on x draws smooth, blurry densities and learns
+        edges slowly; the waves let it place sharp features (a thin ring, a square's corner) early on."""
+        x = x.astype(self.dtype)
+        if self.input_embedding == "raw":
+            return x
+        angles = (x[:, :, None] * FOURIER_FREQUENCIES.astype(self.dtype)).reshape(len(x), -1)      # (N, 6D)
+        return np.concatenate([x, np.sin(angles), np.cos(angles)], axis=1)
+
     def _network_input(self, x: np.ndarray, t: np.ndarray) -> np.ndarray:
-        embedding = self._embeddings[t]                                 # (B, E)
-        return np.concatenate([x.astype(self.dtype), embedding], axis=1)
+        return np.concatenate([self._x_features(x), self._embeddings[t]], axis=1)      # (N, F + E)
 
     def _predicted_noise(self, x: np.ndarray, t: np.ndarray | int) -> np.ndarray:
         """ε̂ with the averaged weights; ``t`` one int per point, or a single int shared by all of them."""
         with np.errstate(over="ignore", invalid="ignore"):
             if not isinstance(t, int):
                 return self.ema_net.forward(self._network_input(x, t)).astype(np.float64)
-            # One time for every point (as in sampling): the embedding's share of the first layer, e(t) W_e + b, is
-            # the same for every row, so it is computed once and only x W_x is left per point — the first layer
-            # then costs D columns instead of D + 32.
+            # One time for every point (as in sampling): the time embedding's share of the first layer, e(t) W_e + b,
+            # is the same for every row, so it is computed once and only the x features are multiplied per point.
             first, rest = self.ema_net.layers[0], self.ema_net.layers[1:]
-            dim = self.input_dim
-            h = x.astype(self.dtype) @ first.W[:dim]                    # (N, H)
-            h += self._embeddings[t] @ first.W[dim:] + first.b
+            n_x = self._n_x_features
+            h = self._x_features(x) @ first.W[:n_x]                    # (N, H)
+            h += self._embeddings[t] @ first.W[n_x:] + first.b
             for layer in rest:
                 h = layer.forward(h)
             return h.astype(np.float64)
@@ -479,12 +495,11 @@ class Diffusion2D:
 # ---------------------------------------------------------------------------------------------------------------
 # The live model behind the panel
 
-#: Training steps between two evaluations of sample quality (each costs about 25 training steps, see EVAL_*).
-EVAL_EVERY = 200
-#: Generated points in an evaluation, from fixed noise so the picture moves smoothly instead of flickering.
+#: Training steps between two evaluations of sample quality. An evaluation is a DDPM run of N_EVAL points (T network
+#: calls) plus the distances: about 0.2 s for T = 200, the time of ~60 training steps, so every 500 steps costs ~12 %.
+EVAL_EVERY = 500
+#: Generated points in an evaluation, from the same noise every time so the picture moves smoothly, not flickering.
 N_EVAL = 1000
-#: Evaluations sample with deterministic DDIM and this many steps (fewer when T is smaller).
-EVAL_STEPS = 50
 #: Data points drawn in the snapshot and compared against; the full data set still trains the model.
 N_SHOWN = 2000
 #: Largest number of particles reverse_run, marginal_heatmap and steps_vs_quality accept.
@@ -511,12 +526,12 @@ class DiffusionSnapshot(Snapshot):
     loss_steps: np.ndarray           # (H,) steps of …
     loss_history: np.ndarray         # (H,) the loss at those steps
     loss_smoothed: np.ndarray        # (H,) its exponential moving average (the raw loss is noisy: random t)
-    generated: np.ndarray            # (N_EVAL, D) samples of the latest evaluation, data units
+    generated: np.ndarray            # (N_EVAL, D) DDPM samples of the latest evaluation (same noise each time)
     generated_step: int              # the step they were generated at
     quality_steps: np.ndarray        # (Q,) steps of the evaluations
     energy_history: np.ndarray       # (Q,) energy distance generated ↔ data, data units
     frechet_history: np.ndarray      # (Q,) Fréchet distance of fitted Gaussians, squared data units
-    noise_energy: float              # energy distance of pure noise (x_T mapped to data units) ↔ data: the start
+    noise_energy: float              # energy distance of the evaluation's x_T (in data units) ↔ data: the start
     noise_frechet: float             # the same for the Fréchet distance
     eval_every: int                  # steps between evaluations
 
@@ -556,26 +571,26 @@ class DiffusionTrainer(BaseModel):
     """Trains a :class:`Diffusion2D` live on a data set, one minibatch per step, for the diffusion panel.
 
     ``data`` is a point-set name (``DIFFUSION_PRESETS`` or any name in ``toy2d.POINT_SETS``; ``n_points`` and
-    ``data_seed`` pick the points) or the user's own array (N, D). Sample quality is measured every ``eval_every``
-    steps (generation costs about as much as 25 training steps) and at step 0.
+    ``data_seed`` pick the points) or the user's own array (N, D). Sample quality is measured at step 0 and every
+    ``eval_every`` steps (an evaluation costs about as much as 60 training steps, see EVAL_EVERY).
 
     Live through :meth:`set_params`: ``lr``, ``batch_size``. Structural — the network starts again from the seed:
-    ``T``, ``schedule``, ``hidden``, ``time_embedding``, ``data``, ``n_points``, ``data_seed``.
+    ``T``, ``schedule``, ``hidden``, ``time_embedding``, ``input_embedding``, ``data``, ``n_points``, ``data_seed``.
     The panel's actions run on the worker with ``Call``: :meth:`forward_cloud`, :meth:`reverse_run`,
     :meth:`score_field`, :meth:`marginal_heatmap`, :meth:`steps_vs_quality` (a generator reporting progress).
     """
 
-    STRUCTURAL = ("T", "schedule", "hidden", "time_embedding", "data", "n_points", "data_seed")
+    STRUCTURAL = ("T", "schedule", "hidden", "time_embedding", "input_embedding", "data", "n_points", "data_seed")
     LIVE = ("lr", "batch_size")
 
     def __init__(self, data: str | np.ndarray = "Eight Gaussians", *, n_points: int = 2000, data_seed: int = 0,
                  T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
-                 time_embedding: str = "sinusoidal", lr: float = 3e-3, batch_size: int = 1024, seed: int = 0,
-                 eval_every: int = EVAL_EVERY) -> None:
+                 time_embedding: str = "sinusoidal", input_embedding: str = "fourier", lr: float = 3e-3,
+                 batch_size: int = 1024, seed: int = 0, eval_every: int = EVAL_EVERY) -> None:
         seed = validate_seed(seed)
         config = self._validated_config(dict(data=data, n_points=n_points, data_seed=data_seed, T=T,
                                              schedule=schedule, hidden=hidden, time_embedding=time_embedding,
-                                             lr=lr, batch_size=batch_size))
+                                             input_embedding=input_embedding, lr=lr, batch_size=batch_size))
         eval_every = _whole("eval_every", eval_every, 1, 10**6)
         super().__init__(seed=seed)
         self.eval_every = eval_every
@@ -588,7 +603,8 @@ class DiffusionTrainer(BaseModel):
         """Check a full set of constructor arguments; return them cleaned, with the data points made."""
         clean = dict(config)
         Diffusion2D(T=config["T"], schedule=config["schedule"], hidden=config["hidden"],   # checks them all
-                    time_embedding=config["time_embedding"], lr=config["lr"], batch_size=config["batch_size"])
+                    time_embedding=config["time_embedding"], input_embedding=config["input_embedding"],
+                    lr=config["lr"], batch_size=config["batch_size"])
         clean["hidden"] = _validate_hidden(config["hidden"])
         clean["lr"], clean["batch_size"] = _validate_lr(config["lr"]), _validate_batch_size(config["batch_size"])
         clean["data_seed"] = validate_seed(config["data_seed"])
@@ -644,7 +660,8 @@ class DiffusionTrainer(BaseModel):
         super().reset()
         c = self.config
         self.model = Diffusion2D(T=c["T"], schedule=c["schedule"], hidden=c["hidden"],
-                                 time_embedding=c["time_embedding"], lr=c["lr"], batch_size=c["batch_size"],
+                                 time_embedding=c["time_embedding"], input_embedding=c["input_embedding"],
+                                 lr=c["lr"], batch_size=c["batch_size"],
                                  seed=self.seed)
         self.model.set_normalisation(self.points)
         self.rng = self.model.rng                       # the one stream that decides training (weights, batches)
@@ -655,10 +672,10 @@ class DiffusionTrainer(BaseModel):
         self.shown = self.points[np.sort(shown)]                        # (≤ N_SHOWN, D)
         self.shown.flags.writeable = False
         self.forward_noise = fixed.standard_normal(self.shown.shape)    # one ε per shown point, for forward_cloud
-        self.eval_noise = fixed.standard_normal((N_EVAL, dim))          # x_T of every evaluation
         self.comparison_noise = fixed.standard_normal((N_EVAL, dim))    # x_T of steps_vs_quality
         self.within_data = metrics.mean_pairwise_distance(self.shown, self.shown)
-        noise = self.model.unstandardise(self.eval_noise)
+        # The baseline: the evaluation's own starting noise x_T, seen in data units.
+        noise = self.model.unstandardise(self._evaluation_rng().standard_normal((N_EVAL, dim)))
         self.noise_energy = metrics.energy_distance(noise, self.shown, within_y=self.within_data)
         self.noise_frechet = metrics.frechet_distance(noise, self.shown)
         self.bounds = _view_bounds(self.points, self.model.mean, self.model.scale)
@@ -691,11 +708,15 @@ class DiffusionTrainer(BaseModel):
         for _ in range(_whole("n_steps", n_steps, 0, 10**9)):
             self.advance()
 
+    def _evaluation_rng(self) -> np.random.Generator:
+        return np.random.default_rng([self.seed, 3])
+
     def _evaluate(self) -> None:
-        """Generate from the fixed evaluation noise and measure how far the samples are from the data."""
+        """Generate N_EVAL points with DDPM and measure how far they are from the data. x_T and every step's noise
+        come from the same fixed seed each time, so between evaluations the points move only as much as the
+        model changed."""
         with np.errstate(over="ignore", invalid="ignore"):
-            generated = self.model.sample(N_EVAL, method="ddim", steps=min(EVAL_STEPS, self.model.T),
-                                          x_T=self.eval_noise)
+            generated = self.model.sample(N_EVAL, rng=self._evaluation_rng())
         if np.isfinite(generated).all():
             energy = metrics.energy_distance(generated, self.shown, within_y=self.within_data)
             frechet = metrics.frechet_distance(generated, self.shown)
@@ -708,7 +729,7 @@ class DiffusionTrainer(BaseModel):
     # -- what the panel asks for ----------------------------------------------------------------------------------
     def forward_cloud(self, t: int) -> np.ndarray:
         """The shown data noised to time t (0 … T), data units (≤ N_SHOWN, D). Each point keeps its own ε, so
-        moving t slides every point along a straight line from where it is towards its noise."""
+        moving t glides every point smoothly from its place in the data to its own noise, and back."""
         t = _whole("t", t, 0, self.model.T)
         x0 = self.model.standardise(self.shown)
         return self.model.unstandardise(self.model.q_sample(x0, t, self.forward_noise))
@@ -781,7 +802,7 @@ class DiffusionTrainer(BaseModel):
         if not counts:
             raise ValueError(f"every step count is above T = {self.model.T}; choose counts from 1 to T")
         n = _whole("n", n, 1, MAX_PARTICLES)
-        x_T = self.comparison_noise if n == N_EVAL else np.random.default_rng([self.seed, 3]).standard_normal(
+        x_T = self.comparison_noise if n == N_EVAL else np.random.default_rng([self.seed, 4]).standard_normal(
             (n, self.model.input_dim))
         rows = []
         for steps in counts:
@@ -847,7 +868,7 @@ class DiffusionTrainer(BaseModel):
 def _same_structure(a: dict, b: dict) -> bool:
     """Do two configurations build the same network on the same points (so a checkpoint fits as it is)?"""
     return a["points"] is b["points"] and all(a[key] == b[key] for key in ("T", "schedule", "hidden",
-                                                                              "time_embedding"))
+                                                                              "time_embedding", "input_embedding"))
 
 
 def _view_bounds(points: np.ndarray, mean: np.ndarray, scale: float) -> np.ndarray:

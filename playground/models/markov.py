@@ -13,9 +13,10 @@ the corpus, whose last context has no continuation.
 How the counts are stored, and why that is fast. Every token becomes an integer id. For each order m = 0 … order,
 the distinct (context, next token) pairs are one sorted int64 array of keys ``context_rank · V + token`` with their
 counts: a CSR table whose rows are the contexts. The position of a key in that array *is* the rank of the (m+1)-token
-context it spells, so one sort per order builds every table, with no Python loop over the corpus. Generation walks
-the top-order table with cumulative weights precomputed for the current temperature and ``bisect`` on plain Python
-buffers (lists, ``array.array``), drawing its uniforms in blocks: no numpy call per token.
+context it spells. Every (order + 1)-gram packed into one integer and sorted once gives all the tables — shorter
+n-grams are prefixes of longer ones, already grouped by that sort — with no Python loop over the corpus.
+Generation walks the top-order table with cumulative weights precomputed for the current temperature and ``bisect``
+on plain Python buffers (lists, ``array.array``), drawing its uniforms in blocks: no numpy call per token.
 
 Novelty (is the model inventing or copying?) is measured against a suffix array of the corpus: for every generated
 token, the longest run ending there that appears verbatim in the corpus (see :class:`NoveltyTracker`).
@@ -76,10 +77,16 @@ _STRAIGHT_QUOTES = frozenset("\"'")
 _BOUNDARIES = {"char": frozenset({"\n"}), "word": frozenset({"\n", _PARAGRAPH, ".", "!", "?"})}
 
 
+def _unix_line_breaks(text: str) -> str:
+    """Windows ("\\r\\n") and old Mac ("\\r") line breaks as "\\n". Checking first is faster: two replaces that find
+    nothing still scan the text twice."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
 def tokenize(text: str, level: str) -> list[str]:
     """Characters (code points), or words and punctuation marks. Line breaks are tokens at word level too, so the
     model learns where lines and paragraphs end; a blank line (of any length) becomes the single token "\\n\\n"."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _unix_line_breaks(text)
     if level == "char":
         return list(text)
     return [_PARAGRAPH if token[0] == "\n" and len(token) > 1 else token for token in _WORD_TOKEN.findall(text)]
@@ -147,10 +154,10 @@ def _word_ids(text: str) -> tuple[np.ndarray, list[str]]:
     once per *distinct* chunk, and each chunk's token ids are then laid out with numpy. Numbering with a
     ``defaultdict`` whose default is the next integer keeps the loops in C and numbers in order of first use.
 
-    The split is on the UTF-8 bytes, which is faster than on the str. ``bytes.split`` cuts at ASCII whitespace
-    only (never inside a multi-byte character), so a chunk may still hold other whitespace — a no-break space —
-    and the regex, which skips all whitespace, separates the words on either side of it just as it does in
-    ``tokenize``.
+    Replacing and splitting work on the UTF-8 bytes, which is faster than on the str. ``bytes.split`` cuts at
+    ASCII whitespace only (never inside a multi-byte character), so a chunk may still hold other whitespace — a
+    no-break space — and the regex, which skips all whitespace, separates the words on either side of it just as
+    it does in ``tokenize``.
     """
     token_id: defaultdict[str, int] = defaultdict(itertools.count().__next__)
     markers = _unused_characters(text, 2)
@@ -159,14 +166,14 @@ def _word_ids(text: str) -> tuple[np.ndarray, list[str]]:
         ids = np.fromiter(map(token_id.__getitem__, tokens), dtype=np.int64, count=len(tokens))
         return ids, list(token_id)
     line_break, paragraph = markers
-    spaced = _BLANK_LINES.sub(f" {paragraph} ", text).replace("\n", f" {line_break} ")
-    chunks = spaced.encode("utf-8", "surrogatepass").split()
+    utf8 = _BLANK_LINES.sub(f" {paragraph} ", text).encode("utf-8", "surrogatepass")
+    chunks = utf8.replace(b"\n", f" {line_break} ".encode()).split()
     if not chunks:
         return np.zeros(0, dtype=np.int64), []
     chunk_number: defaultdict[bytes, int] = defaultdict(itertools.count().__next__)
     which = np.fromiter(map(chunk_number.__getitem__, chunks), dtype=np.int64, count=len(chunks))  # (C,)
     breaks = {line_break: ["\n"], paragraph: [_PARAGRAPH]}
-    pieces = []  # the token ids of each distinct chunk, in order of first use
+    pieces: list[list[int]] = []  # the token ids of each distinct chunk, in order of first use
     for chunk in chunk_number:
         chunk_text = chunk.decode("utf-8", "surrogatepass")
         pieces.append([token_id[token] for token in breaks.get(chunk_text) or _WORD_TOKEN.findall(chunk_text)])
@@ -272,7 +279,7 @@ def _order_table(state: np.ndarray, token: np.ndarray, counts: np.ndarray, vocab
     np.cumsum(np.bincount(state, minlength=n_states), out=row_start[1:])
     row_total = np.bincount(state, weights=counts, minlength=n_states).astype(np.int64)
     # Rows sorted by count, most frequent first; the sort is stable, so equal counts keep token order.
-    ceiling = int(counts.max()) + 1 if len(counts) else 1
+    ceiling = int(counts.max()) + 1
     by_count = np.argsort(state * ceiling + (ceiling - 1 - counts), kind="stable")
     tokens = token[by_count]
     buffers = None
@@ -315,8 +322,8 @@ def _packed_ngrams(ids: np.ndarray, n: int, bits: int) -> np.ndarray:
         # followed by 8 − n tokens of padding that the shift drops. One pass instead of n.
         padded = np.zeros(len(ids) + 8, dtype=np.uint8)
         padded[:len(ids)] = ids
-        words = np.ndarray(shape=(count,), dtype=">u8", buffer=padded, strides=(1,))
-        grams = words.astype(np.uint64)
+        eight_bytes = np.ndarray(shape=(count,), dtype=">u8", buffer=padded, strides=(1,))
+        grams = eight_bytes.astype(np.uint64)
         grams >>= np.uint64(8 * (8 - n))
         return grams
     grams = ids[:count].astype(np.uint64)
@@ -351,7 +358,7 @@ def _packed_tables(ids: np.ndarray, vocabulary_size: int, order: int, bits: int)
         else:
             contexts, context_counts = np.insert(contexts, at, last), np.insert(context_counts, at, 1)
             state += state >= at
-        next_state = np.searchsorted(contexts, suffixes).astype(np.int64) if m == k else None
+        next_state = np.searchsorted(contexts, suffixes) if m == k else None
         tables.append(_order_table(state, token, counts, V, len(contexts), next_state))
         grams, counts = contexts, context_counts
     # Order 0: one empty context; every token of the vocabulary occurs, so the 1-grams are the ids 0 … V − 1.
@@ -596,7 +603,7 @@ class MarkovChain:
 
     def _encode_corpus(self, text: str) -> tuple[np.ndarray, list[str]]:
         """Token ids (N,) int64 and the vocabulary (id → token)."""
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _unix_line_breaks(text)
         if self.level == "char":
             # Code points straight from the UTF-32 bytes; ids in code-point order through a counting pass.
             code = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)

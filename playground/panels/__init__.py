@@ -25,6 +25,7 @@ PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("sampling", "Sampling", "sampling.svg", "playground.panels.sampling", "SamplingPanel"),
     PanelEntry("gmm", "GMM-EM", "gmm.svg", "playground.panels.gmm", "GMMPanel"),
     PanelEntry("gan", "GAN 1-D", "gan.svg", "playground.panels.gan", "GANPanel"),
+    PanelEntry("vae", "VAE", "vae.svg", "playground.panels.vae", "VAEPanel"),
     PanelEntry("markov", "Markov text", "markov.svg", "playground.panels.markov", "MarkovPanel"),
 )
 

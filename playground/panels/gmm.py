@@ -10,7 +10,6 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
                                QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
                                QWidget)
-from scipy.special import logsumexp
 
 from playground.models.datasets import toy2d
 from playground.models.datasets.loaders import load_points_csv
@@ -223,6 +222,7 @@ class GMMPanel(Panel):
         self.picked_marker = mp.styled(pg.ScatterPlotItem(symbol="o", pxMode=True),
                                        lambda i, t: (i.setSize(t.marker * 2.6), i.setBrush(None),
                                                      i.setPen(pen(t, t.foreground, width=1.2))))
+        self._style_weight_labels()
         mp.viewport().installEventFilter(self)
 
         self.ll_curve = self.ll_plot.styled(pg.PlotDataItem(), lambda i, t: (
@@ -254,6 +254,8 @@ class GMMPanel(Panel):
         super().apply_theme(theme)
         for plot in (self.main_plot, self.ll_plot, self.k_plot):
             plot.apply_theme(theme)
+        self._style_weight_labels()
+        self._density_key = None  # the colour map follows the theme
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
 
@@ -491,9 +493,7 @@ class GMMPanel(Panel):
                 item.setData(snap.means[k, 0] + scale * ring[0], snap.means[k, 1] + scale * ring[1])
                 item.setPen(pen(self.theme, self.theme.color(k), width=1.3 if not dashed else 0.9, alpha=alpha,
                                 dashed=dashed))
-            label.setText(f"π{_subscript(k + 1)} = {snap.weights[k]:.2f}")
-            label.setColor(self.theme.color(k))
-            label.setFont(self._label_font())
+            self._set_weight_label(k, snap.weights[k])
             label.setPos(snap.means[k, 0], snap.means[k, 1] + 2 * np.sqrt(snap.covariances[k][1, 1]))
         self.mean_markers.setData(snap.means[:, 0], snap.means[:, 1])
         self._render_density(snap)
@@ -502,6 +502,18 @@ class GMMPanel(Panel):
         else:
             self.picked_marker.setData([], [])
 
+    def _set_weight_label(self, k: int, weight: float) -> None:
+        text = f"π{_subscript(k + 1)} = {weight:.2f}"
+        label = self.weight_labels[k]
+        if label.toPlainText() != text:  # re-laying out rich text every frame costs more than the comparison
+            label.setText(text)
+
+    def _style_weight_labels(self) -> None:
+        font = self._label_font()
+        for k, label in enumerate(self.weight_labels):
+            label.setColor(self.theme.color(k))
+            label.setFont(font)
+
     def _render_density(self, snap: GMMSnapshot) -> None:
         if not self.show_density.isChecked() or len(snap.X) == 0:
             self.density.setVisible(False)
@@ -509,12 +521,17 @@ class GMMPanel(Panel):
         lo, hi = snap.X.min(axis=0), snap.X.max(axis=0)
         pad = 0.15 * np.maximum(hi - lo, 1e-3)
         lo, hi = lo - pad, hi + pad
-        gx, gy = np.linspace(lo[0], hi[0], DENSITY_GRID), np.linspace(lo[1], hi[1], DENSITY_GRID)
-        grid = np.stack(np.meshgrid(gx, gy, indexing="ij"), axis=-1).reshape(-1, 2)
-        log_density = logsumexp(np.log(np.maximum(snap.weights, 1e-300))[:, None]
-                                + component_log_pdf(grid, snap.means, snap.covariances), axis=0)
-        image = np.exp(log_density - log_density.max()).reshape(DENSITY_GRID, DENSITY_GRID).astype(np.float32)
-        self.density.setImage(image, levels=(0.0, 1.0), lut=self._density_lut())
+        key = (snap.weights.tobytes(), snap.means.tobytes(), snap.covariances.tobytes(), lo.tobytes(), hi.tobytes())
+        if key != getattr(self, "_density_key", None):  # redraws without an EM step reuse the image
+            gx, gy = np.linspace(lo[0], hi[0], DENSITY_GRID), np.linspace(lo[1], hi[1], DENSITY_GRID)
+            grid = np.stack(np.meshgrid(gx, gy, indexing="ij"), axis=-1).reshape(-1, 2)
+            log_joint = (np.log(np.maximum(snap.weights, 1e-300))[:, None]
+                         + component_log_pdf(grid, snap.means, snap.covariances))      # (K, G²)
+            # Normalised to the peak, so log-sum-exp's constant cancels: exp(log p − max log p), summed over k.
+            density = np.exp(log_joint - log_joint.max()).sum(axis=0)
+            image = (density / density.max()).reshape(DENSITY_GRID, DENSITY_GRID).astype(np.float32)
+            self.density.setImage(image, levels=(0.0, 1.0), lut=self._density_lut())
+            self._density_key = key
         self.density.setRect(float(lo[0]), float(lo[1]), float(hi[0] - lo[0]), float(hi[1] - lo[1]))
         self.density.setVisible(True)
 
@@ -552,9 +569,7 @@ class GMMPanel(Panel):
             label.setVisible(visible)
             if visible:
                 curve.setData(grid, comps[k])
-                label.setText(f"π{_subscript(k + 1)} = {snap.weights[k]:.2f}")
-                label.setColor(self.theme.color(k))
-                label.setFont(self._label_font())
+                self._set_weight_label(k, snap.weights[k])
                 label.setPos(snap.means[k, 0], comps[k].max())
         self.mixture_curve.setData(grid, comps.sum(axis=0))
         self.mixture_curve.setVisible(True)

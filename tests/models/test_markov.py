@@ -18,6 +18,7 @@ from playground.models.datasets.text import (CORPORA, MAX_TEXT_BYTES, corpus_inf
 from playground.models.markov import (N_CANDIDATES, MarkovChain, MarkovGenerator, MarkovSnapshot,
                                       default_copy_run, join_tokens, longest_copied_span, novelty,
                                       perplexity_curve, tokenize)
+from playground.models.markov import _bits_per_token, _chained_tables, _packed_tables
 
 TINY = "abracadabra cadabra abba"
 WORDS = "the cat sat on the mat. the dog sat on the log. the cat ran to the dog. a cat sat on a hat!"
@@ -530,3 +531,68 @@ def test_text_loader(tmp_path):
     (tmp_path / "latin.txt").write_bytes("àéîõü".encode("latin-1") * 50)
     with pytest.raises(ValueError, match="UTF-8"):
         load_text_file(tmp_path / "latin.txt")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The fast builds: word splitting, and count tables from one sort of packed n-grams
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["cat", "3.5", "don't", ".", " ", "\n", "\n \n", "\t", "é", "\xa0", "\u2028",
+                                 "\u3000", "\x1c", "\x85", "\ue000", "\ue001", "\ud800"]), max_size=40).map("".join))
+def test_word_splitting_agrees_with_tokenize_for_every_kind_of_whitespace(text):
+    # The fast split cuts at ASCII whitespace and marks line breaks with private-use characters: neither a no-break
+    # space nor a private-use character in the text may change the tokens.
+    tokens = tokenize(text, "word")
+    if len(tokens) < 2:
+        return
+    chain = MarkovChain(order=1, level="word").fit(text)
+    assert [chain.vocabulary[i] for i in chain.corpus_ids] == tokens
+    assert list(chain.vocabulary) == list(dict.fromkeys(tokens))
+
+
+def test_word_level_fits_a_text_that_uses_every_private_use_character():
+    text = "".join(map(chr, range(0xE000, 0xF900))) + " the cat sat.\n\nThe mat!\n"
+    chain = MarkovChain(order=1, level="word").fit(text)
+    assert [chain.vocabulary[i] for i in chain.corpus_ids] == tokenize(text, "word")
+
+
+def assert_same_tables(tables, reference):
+    assert len(tables) == len(reference)
+    for m, (table, expected) in enumerate(zip(tables, reference)):
+        for field in ("keys", "counts", "row_start", "row_total", "tokens", "sorted_counts", "next_state"):
+            values, expected_values = getattr(table, field), getattr(expected, field)
+            if expected_values is None:
+                assert values is None, (m, field)
+            else:
+                assert values.dtype == np.int64 and np.array_equal(values, expected_values), (m, field)
+        assert (table.buffers is None) == (expected.buffers is None)
+        if expected.buffers is not None:
+            assert all(a == b for a, b in zip(table.buffers, expected.buffers))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 6), min_size=2, max_size=80), st.integers(1, 8))
+def test_packed_and_chained_count_tables_agree(tokens, order):
+    ids = np.unique(tokens, return_inverse=True)[1].astype(np.int64)  # dense ids: every id 0 … V − 1 occurs
+    if len(ids) <= order:
+        return
+    V = int(ids.max()) + 1
+    reference = _chained_tables(ids, V, order)  # one order after another, no packing
+    assert_same_tables(_packed_tables(ids, V, order, bits=3), reference)  # shifted in one token at a time
+    if order + 1 <= 8:
+        assert_same_tables(_packed_tables(ids, V, order, bits=8), reference)  # read as bytes
+
+
+def test_counts_are_right_when_the_ngrams_are_too_long_to_pack():
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(150)]
+    text = " ".join(words[i] for i in rng.integers(0, 150, 600)) + " " + " ".join(words)
+    order = 8
+    chain = MarkovChain(order=order, level="word").fit(text)
+    assert _bits_per_token(len(chain.vocabulary), order) is None, "this corpus must take the chained build"
+    assert _bits_per_token(len(chain.vocabulary), order - 1) == 8 and _bits_per_token(300, 3) == 9
+    tokens = tokenize(text, "word")
+    for context, counter in brute_counts(tokens, order).items():
+        candidates, probabilities = chain.next_distribution(list(context))
+        total = sum(counter.values())
+        assert dict(zip(candidates, probabilities)) == pytest.approx({t: c / total for t, c in counter.items()})

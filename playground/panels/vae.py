@@ -1,0 +1,997 @@
+"""VAE: an autoencoder and a variational autoencoder on small images, with a latent space to click, walk, slide
+and do arithmetic in.
+
+The worker trains (one minibatch per step). Everything the mouse drives — click-to-decode, the latent sliders, the
+interpolation α and the arithmetic strength — decodes on the UI thread with the snapshot's FrozenDecoder (a few
+microseconds per image), so it follows the mouse without a round trip to the worker, and it is redrawn with the
+newest weights on every frame.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
+
+from playground.models.datasets.images import IMAGE_SETS, ImageSet, load_image_folder
+from playground.models.vae import LIKELIHOODS, N_SHOW, VAESnapshot, VAETrainer, latent_path
+from playground.panels.base import Panel
+from playground.panels.vae_views import (CodeMap, ImageView, LossCurves, ManifoldView, bold_font, cell_centres,
+                                         finite_or_dash, image_grid, subscript, vector_text)
+from playground.theme import Theme
+from playground.widgets.params import Param, ParamForm
+from playground.widgets.plots import brush, pen
+
+DATASET_TITLES = {"digits": "Digits 0–9", "sprites": "Sprites (shapes)", "patterns": "3×3 patterns"}
+FOLDER = "folder"
+LATENT_DIMS = tuple(range(2, 9))
+HIDDEN_WIDTHS = (32, 64, 128, 256, 512)
+BATCH_SIZES = (16, 32, 64, 128, 256, 512)
+MAX_BETA = 10.0
+MAX_LR = 1.0
+DEFAULTS = {"dataset": "digits", "latent_dim": 2, "hidden": 256, "likelihood": "bernoulli", "beta": 1.0,
+            "lr": 1e-3, "batch_size": 128}
+SLIDER_RANGE = 4.0          # latent sliders go from −4 to 4 …
+SLIDER_STEPS = 400          # … in steps of 0.02
+N_FRAMES = 9                # interpolation frames, A and B included
+STRENGTHS = np.linspace(-2, 2, 9)   # the arithmetic walk
+COMPARE_STEPS = 1500        # training steps for each model of the AE-vs-VAE comparison
+QUALITY_EVERY = 250         # steps between automatic sample-quality measurements (while the Samples tab shows)
+#: Words for the two ends of a factor, for the arithmetic menus ("thick − thin").
+FACTOR_WORDS = {"thickness": ("thick", "thin"), "scale": ("large", "small"), "slant": ("slanted", "upright"),
+                "x": ("on the right", "on the left"), "y": ("low down", "high up")}
+DEFAULT_DIRECTIONS = {"digits": ("thick", "thin"), "sprites": ("large", "small")}
+TAB_INTERPOLATE, TAB_ARITHMETIC, TAB_LOSSES, TAB_SAMPLES, TAB_COMPARE = range(5)
+
+
+def data_key(name: str, side: int, labels: np.ndarray, label_names: tuple) -> tuple:
+    """Identifies the shown held-out images (their data set and labels), to know when cached pixels are stale."""
+    return name, side, len(labels), hash(np.asarray(labels, dtype=np.int64).tobytes()), tuple(label_names)
+
+
+def shown_pixels(model: VAETrainer) -> tuple[tuple, np.ndarray]:
+    """The pixels of the held-out images on the map, with their key (runs on the worker)."""
+    n = min(N_SHOW, len(model.held_out))
+    key = data_key(model.data.name, model.data.side, model.held_out_labels[:n], model.data.label_names)
+    return key, model.held_out[:n].copy()
+
+
+def train_side_by_side(model: VAETrainer, steps: int):
+    """Train an autoencoder (β = 0) and a VAE (β = 1) from scratch on the same data, seed and network; yields
+    progress, returns [(snapshot, sample quality)] for both. Runs on the worker as a Call."""
+    c, live = model.config, model.live
+    common = dict(n_held_out=c["n_held_out"], data_seed=c["data_seed"], latent_dim=c["latent_dim"],
+                  hidden=c["hidden"], likelihood=c["likelihood"], lr=live["lr"], batch_size=live["batch_size"],
+                  seed=model.seed)
+    pair = [VAETrainer(model.data, beta=0.0, **common), VAETrainer(model.data, beta=1.0, **common)]
+    for k, trainer in enumerate(pair):
+        for i in range(steps):
+            trainer.advance()
+            if (i + 1) % 50 == 0:
+                yield k * steps + i + 1, 2 * steps
+    return [(trainer.snapshot(), trainer.sample_quality()) for trainer in pair]
+
+
+class VAEPanel(Panel):
+    name = "vae"
+    title = "VAE"
+    icon = "vae.svg"
+    default_speed = 50  # minibatches per second
+
+    # --- model -----------------------------------------------------------------------------------------------
+    def create_model(self) -> VAETrainer:
+        self.applied: dict[str, Any] = dict(DEFAULTS)   # what the model uses (changed once the worker accepts)
+        self.vae_beta = 1.0                             # the β that "VAE" mode goes back to
+        self.folder: ImageSet | None = None             # the last image folder loaded
+        self.colour_by = "class"
+        self.z = np.zeros(DEFAULTS["latent_dim"])       # the latent point in the preview
+        self.z_source = "the centre of the latent space"
+        self.picking: str | None = None                 # "A", "B" or "base": the next click on the map picks it
+        self.pair: tuple[int, int] | None = None        # interpolation ends (indices of shown codes)
+        self.base_index = 0                             # the image latent arithmetic starts from
+        self.alpha = 0.5
+        self.strength = 1.0
+        self.groups: dict[str, np.ndarray] = {}         # arithmetic groups: name → member mask of shown codes
+        self.pixels: np.ndarray | None = None           # pixels of the shown held-out images (for cross-fades)
+        self.pixels_key: tuple | None = None
+        self.shown_key: tuple | None = None
+        self._pixels_pending = False
+        self.quality: tuple[int, Any] | None = None     # (step, SampleQuality)
+        self._quality_pending = False
+        self.comparison: list | None = None
+        self._n_changes = 0
+        self._pair_rng = np.random.default_rng(self.seed)
+        return self._make_model(self.applied, self.seed)
+
+    def _make_model(self, settings: dict[str, Any], seed: int) -> VAETrainer:
+        return VAETrainer(self._dataset_value(settings["dataset"]), **self._model_values(settings), seed=seed)
+
+    def _dataset_value(self, dataset: str) -> str | ImageSet:
+        return self.folder if dataset == FOLDER else dataset
+
+    @staticmethod
+    def _model_values(settings: dict[str, Any]) -> dict[str, Any]:
+        """Panel settings → VAETrainer keyword arguments (the dataset apart)."""
+        out = {k: v for k, v in settings.items() if k != "dataset"}
+        if "hidden" in out:
+            out["hidden"] = (int(out["hidden"]),)
+        return out
+
+    # --- settings --------------------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        saved = {**super().state(), **self.applied, "colour_by": self.colour_by}
+        if saved["dataset"] == FOLDER:   # a folder may be gone next time: start from the digits instead
+            saved["dataset"] = DEFAULTS["dataset"]
+        return saved
+
+    def restore_state(self, state: dict[str, Any]) -> None:
+        settings = {k: state.get(k, v) for k, v in DEFAULTS.items()}
+        if settings["dataset"] not in IMAGE_SETS:
+            raise ValueError(f"there is no data set called {settings['dataset']!r}")
+        for key, choices in (("latent_dim", LATENT_DIMS), ("hidden", HIDDEN_WIDTHS), ("batch_size", BATCH_SIZES)):
+            if settings[key] not in choices or isinstance(settings[key], bool):
+                raise ValueError(f"a saved {key} of {settings[key]!r} is not one of the choices")
+        model = self._make_model(settings, int(state.get("seed", self.seed)))   # validates β, lr, likelihood
+        super().restore_state(state)
+        self.model = model
+        self.applied = settings
+        if settings["beta"] > 0:
+            self.vae_beta = float(settings["beta"])
+        self.colour_by = str(state.get("colour_by", "class"))
+        self._show_settings(settings)
+
+    # --- building --------------------------------------------------------------------------------------------
+    def build(self) -> None:
+        self.set_controls_and_plots(self._build_controls(), self._build_views())
+        self._show_settings(self.applied)
+        self._show_slider_rows(len(self.z))
+        self._style_end_labels()
+
+    def _build_controls(self) -> QWidget:
+        self.dataset_box = QComboBox()
+        for name, title in DATASET_TITLES.items():
+            self.dataset_box.addItem(title, name)
+        self.dataset_box.currentIndexChanged.connect(self._dataset_chosen)
+        self.open_button = QPushButton("Open image folder…")
+        self.open_button.setToolTip("PNG or JPEG files, made 16×16 grayscale; each sub-folder's name is a class")
+        self.open_button.clicked.connect(self._open_folder_dialog)
+        self.data_note = QLabel()
+        self.data_note.setWordWrap(True)
+        self.data_note.setObjectName("Hint")
+        data_group = QGroupBox("Data")
+        data_layout = QVBoxLayout(data_group)
+        data_layout.addWidget(self.dataset_box)
+        data_layout.addWidget(self.open_button)
+        data_layout.addWidget(self.data_note)
+
+        self.ae_button = QPushButton("Autoencoder")
+        self.vae_button = QPushButton("VAE")
+        self.ae_button.setToolTip("β = 0: codes are single points, nothing pulls them towards N(0, I). "
+                                  "Training restarts.")
+        self.vae_button.setToolTip("Codes are distributions N(μ, σ²), pulled towards N(0, I) by the KL term. "
+                                   "Training restarts.")
+        self.mode_group = QButtonGroup(self)
+        self.mode_group.setExclusive(True)
+        mode_row = QHBoxLayout()
+        for button in (self.ae_button, self.vae_button):
+            button.setCheckable(True)
+            self.mode_group.addButton(button)
+            mode_row.addWidget(button)
+        self.ae_button.clicked.connect(lambda: self.set_mode("autoencoder"))
+        self.vae_button.clicked.connect(lambda: self.set_mode("vae"))
+        self.model_form = ParamForm([
+            Param("beta", "β (KL weight)", DEFAULTS["beta"],
+                  help=f"loss = reconstruction + β·KL. 0 = a plain autoencoder, 1 = the VAE, up to {MAX_BETA:g}"),
+            Param("latent_dim", "Latent dims", str(DEFAULTS["latent_dim"]), kind="choice",
+                  choices=tuple(str(d) for d in LATENT_DIMS), help="How many numbers each image is squeezed into"),
+            Param("hidden", "Hidden width", str(DEFAULTS["hidden"]), kind="choice",
+                  choices=tuple(str(w) for w in HIDDEN_WIDTHS), help="Neurons in the encoder's and decoder's layer"),
+            Param("likelihood", "Likelihood", DEFAULTS["likelihood"], kind="choice", choices=LIKELIHOODS,
+                  help="bernoulli: each pixel is a coin with P(ink) · gaussian: each pixel is N(mean, σ²)"),
+        ])
+        self.model_form.edited.connect(self._form_edited)
+        model_group = QGroupBox("Model")
+        model_layout = QVBoxLayout(model_group)
+        model_layout.addLayout(mode_row)
+        model_layout.addWidget(self.model_form)
+
+        self.train_form = ParamForm([
+            Param("lr", "Learning rate", DEFAULTS["lr"], help=f"Adam's step size, above 0 and at most {MAX_LR:g}"),
+            Param("batch_size", "Batch size", str(DEFAULTS["batch_size"]), kind="choice",
+                  choices=tuple(str(b) for b in BATCH_SIZES), help="Images per training step"),
+        ])
+        self.train_form.edited.connect(self._form_edited)
+        train_group = QGroupBox("Training")
+        QVBoxLayout(train_group).addWidget(self.train_form)
+
+        self.colour_box = QComboBox()
+        self.colour_box.setToolTip("Colour each code by its class, or by a factor that drew the image")
+        self.colour_box.currentTextChanged.connect(self._colour_chosen)
+        self.ellipse_check = QCheckBox("Posterior ellipses")
+        self.ellipse_check.setToolTip("VAE: each image's code is a Gaussian N(μ, σ²); its 1σ outline")
+        self.ellipse_check.setChecked(True)
+        self.ellipse_check.toggled.connect(self._redraw)
+        map_group = QGroupBox("Latent map")
+        map_layout = QGridLayout(map_group)
+        map_layout.addWidget(QLabel("Colour by"), 0, 0)
+        map_layout.addWidget(self.colour_box, 0, 1)
+        map_layout.addWidget(self.ellipse_check, 1, 0, 1, 2)
+
+        self.sliders: list[QSlider] = []
+        self.slider_labels: list[QLabel] = []
+        self.slider_values: list[QLabel] = []
+        slider_group = QGroupBox("Latent point z")
+        slider_grid = QGridLayout(slider_group)
+        for d in range(max(LATENT_DIMS)):
+            slider = QSlider(Qt.Orientation.Horizontal)
+            slider.setRange(-SLIDER_STEPS // 2, SLIDER_STEPS // 2)
+            slider.setToolTip("Move one coordinate of z; the decoder draws the image live")
+            slider.valueChanged.connect(lambda position, d=d: self._slider_moved(d, position))
+            label, value = QLabel(f"z{subscript(d + 1)}"), QLabel()
+            value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            slider_grid.addWidget(label, d, 0)
+            slider_grid.addWidget(slider, d, 1)
+            slider_grid.addWidget(value, d, 2)
+            self.sliders.append(slider)
+            self.slider_labels.append(label)
+            self.slider_values.append(value)
+        self.centre_button = QPushButton("Back to z = 0")
+        self.centre_button.clicked.connect(lambda: self.set_z(np.zeros_like(self.z), "the centre of the latent space"))
+        slider_grid.addWidget(self.centre_button, max(LATENT_DIMS), 0, 1, 3)
+
+        self.readout = QLabel()
+        self.readout.setWordWrap(True)
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setObjectName("Readout")
+        readout_group = QGroupBox("Now")
+        QVBoxLayout(readout_group).addWidget(self.readout)
+
+        controls = QWidget()
+        layout = QVBoxLayout(controls)
+        for group in (data_group, model_group, train_group, map_group, slider_group, readout_group):
+            layout.addWidget(group)
+        layout.addStretch(1)
+        return controls
+
+    def _build_views(self) -> QWidget:
+        t = self.theme
+        self.map_plot = CodeMap(t, title="Latent map")
+        mp = self.map_plot
+        self.grid_box = mp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.muted, width=0.5, alpha=0.5)))
+        self.path_line = mp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.color(1), width=1.4)))
+        self.arrow_line = mp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.color(3), width=1.4)))
+        self.end_labels = {key: pg.TextItem(key, anchor=(0.5, 1.15)) for key in ("A", "B", "this")}
+        for label in self.end_labels.values():
+            mp.addItem(label)
+        self.ends = mp.styled(pg.ScatterPlotItem(symbol="o", pxMode=True), lambda i, t: (
+            i.setSize(t.marker * 1.6), i.setBrush(brush(t.background)), i.setPen(pen(t, t.foreground, width=1.0))))
+        self.cursor = mp.styled(pg.ScatterPlotItem(symbol="crosshair", pxMode=True), lambda i, t: (
+            i.setSize(t.marker * 3.2), i.setBrush(None), i.setPen(pen(t, t.foreground, width=1.0))))
+        mp.viewport().installEventFilter(self)
+        self.map_key = QLabel()
+        self.map_key.setTextFormat(Qt.TextFormat.RichText)
+        self.map_key.setWordWrap(True)
+        map_box = QWidget()
+        map_layout = QVBoxLayout(map_box)
+        map_layout.setContentsMargins(0, 0, 0, 0)
+        map_layout.setSpacing(2)
+        map_layout.addWidget(mp, 1)
+        map_layout.addWidget(self.map_key)
+
+        self.manifold_plot = ManifoldView(t)
+        self.manifold_cursor = self.manifold_plot.styled(pg.ScatterPlotItem(symbol="crosshair", pxMode=True),
+                                                         lambda i, t: (i.setSize(t.marker * 3.2), i.setBrush(None),
+                                                                       i.setPen(pen(t, t.color(1), width=1.2))))
+        self.manifold_plot.viewport().installEventFilter(self)
+
+        self.preview = ImageView(t, title="Decoded image")
+        self.z_label = QLabel()
+        self.z_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.z_label.setWordWrap(True)
+        self.z_label.setTextFormat(Qt.TextFormat.RichText)
+        preview_box = QWidget()
+        preview_layout = QVBoxLayout(preview_box)
+        preview_layout.setContentsMargins(0, 0, 0, 0)
+        preview_layout.addWidget(self.preview, 1)
+        preview_layout.addWidget(self.z_label)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._build_interpolation_tab(), "Interpolate")
+        self.tabs.addTab(self._build_arithmetic_tab(), "Arithmetic")
+        self.curves = LossCurves(t)
+        losses = QWidget()
+        grid = QGridLayout(losses)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for k, plot in enumerate(self.curves.plots):
+            grid.addWidget(plot, k // 2, k % 2)
+        self.tabs.addTab(losses, "Losses")
+        self.tabs.addTab(self._build_samples_tab(), "Samples")
+        self.tabs.addTab(self._build_compare_tab(), "AE vs VAE")
+        self.tabs.currentChanged.connect(self._redraw)
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(map_box)
+        top.addWidget(self.manifold_plot)
+        top.setSizes([500, 500])
+        bottom = QSplitter(Qt.Orientation.Horizontal)
+        bottom.addWidget(preview_box)
+        bottom.addWidget(self.tabs)
+        bottom.setStretchFactor(0, 2)
+        bottom.setStretchFactor(1, 5)
+        bottom.setSizes([300, 620])
+        views = QSplitter(Qt.Orientation.Vertical)
+        views.addWidget(top)
+        views.addWidget(bottom)
+        views.setStretchFactor(0, 11)
+        views.setStretchFactor(1, 9)
+        views.setSizes([1100, 900])
+        return views
+
+    def _build_interpolation_tab(self) -> QWidget:
+        self.pick_a_button = QPushButton("Pick A")
+        self.pick_b_button = QPushButton("Pick B")
+        for button, which in ((self.pick_a_button, "A"), (self.pick_b_button, "B")):
+            button.setCheckable(True)
+            button.setToolTip(f"Then click a point on the latent map: that image becomes {which}")
+            button.toggled.connect(lambda on, which=which: self._start_picking(which, on))
+        self.random_pair_button = QPushButton("Random pair")
+        self.random_pair_button.clicked.connect(self.random_pair)
+        self.path_box = QComboBox()
+        self.path_box.addItem("straight line", "linear")
+        self.path_box.addItem("slerp (arc)", "slerp")
+        self.path_box.setToolTip("straight line: (1 − α)·A + α·B · slerp: along an arc, keeping the length of z "
+                                 "where the prior has its mass")
+        self.path_box.currentIndexChanged.connect(self._redraw)
+        self.alpha_slider = QSlider(Qt.Orientation.Horizontal)
+        self.alpha_slider.setRange(0, 100)
+        self.alpha_slider.setValue(round(100 * self.alpha))
+        self.alpha_slider.valueChanged.connect(self._alpha_moved)
+        self.alpha_label = QLabel()
+        self.interpolation_view = ImageView(self.theme)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        for widget in (self.pick_a_button, self.pick_b_button, self.random_pair_button, self.path_box):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("α"))
+        row.addWidget(self.alpha_slider, 1)
+        row.addWidget(self.alpha_label)
+        layout.addLayout(row)
+        layout.addWidget(self.interpolation_view, 1)
+        return page
+
+    def _build_arithmetic_tab(self) -> QWidget:
+        self.plus_box, self.minus_box = QComboBox(), QComboBox()
+        for box in (self.plus_box, self.minus_box):
+            box.setToolTip("A group of held-out images; the direction is the mean code of one group minus the "
+                           "other's")
+            box.currentIndexChanged.connect(self._redraw)
+        self.pick_base_button = QPushButton("Pick image")
+        self.pick_base_button.setCheckable(True)
+        self.pick_base_button.setToolTip("Then click a point on the latent map: the image to change")
+        self.pick_base_button.toggled.connect(lambda on: self._start_picking("base", on))
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(-200, 200)
+        self.strength_slider.setValue(round(100 * self.strength))
+        self.strength_slider.valueChanged.connect(self._strength_moved)
+        self.strength_label = QLabel()
+        self.equation_view = ImageView(self.theme)
+        self.walk_view = ImageView(self.theme)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        row.addWidget(self.pick_base_button)
+        row.addWidget(QLabel("+ s × ("))
+        row.addWidget(self.plus_box, 1)
+        row.addWidget(QLabel("−"))
+        row.addWidget(self.minus_box, 1)
+        row.addWidget(QLabel(")"))
+        layout.addLayout(row)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("s"))
+        row.addWidget(self.strength_slider, 1)
+        row.addWidget(self.strength_label)
+        layout.addLayout(row)
+        views = QHBoxLayout()
+        views.addWidget(self.equation_view, 4)
+        views.addWidget(self.walk_view, 9)
+        layout.addLayout(views, 1)
+        return page
+
+    def _build_samples_tab(self) -> QWidget:
+        self.samples_view = ImageView(self.theme)
+        self.quality_label = QLabel()
+        self.quality_label.setWordWrap(True)
+        self.quality_label.setTextFormat(Qt.TextFormat.RichText)
+        self.quality_button = QPushButton("Measure now")
+        self.quality_button.setToolTip("Fréchet distance between 500 prior samples and 500 held-out images, in the "
+                                       "training images' 16 principal components (FID in miniature)")
+        self.quality_button.clicked.connect(self.measure_quality)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.samples_view, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.quality_label, 1)
+        row.addWidget(self.quality_button)
+        layout.addLayout(row)
+        return page
+
+    def _build_compare_tab(self) -> QWidget:
+        self.compare_button = QPushButton(f"Train both ({COMPARE_STEPS:,} steps each)")
+        self.compare_button.setToolTip("An autoencoder and a VAE, trained from scratch on the same data with the same "
+                                       "network and seed")
+        self.compare_button.clicked.connect(lambda: self.compare())
+        self.compare_progress = QProgressBar()
+        self.compare_progress.hide()
+        self.compare_maps = [CodeMap(self.theme, title="Autoencoder (β = 0)"), CodeMap(self.theme, title="VAE (β = 1)")]
+        self.compare_samples = [ImageView(self.theme), ImageView(self.theme)]
+        self.compare_labels = [QLabel(), QLabel()]
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        row.addWidget(self.compare_button)
+        row.addWidget(self.compare_progress, 1)
+        layout.addLayout(row)
+        grid = QGridLayout()
+        for k in range(2):
+            self.compare_labels[k].setWordWrap(True)
+            self.compare_labels[k].setTextFormat(Qt.TextFormat.RichText)
+            grid.addWidget(self.compare_maps[k], 0, k)
+            grid.addWidget(self.compare_samples[k], 1, k)
+            grid.addWidget(self.compare_labels[k], 2, k)
+        grid.setRowStretch(0, 3)
+        grid.setRowStretch(1, 1)
+        layout.addLayout(grid, 1)
+        self.compare_note = QLabel("Press the button: the autoencoder's codes scatter with gaps between them, so "
+                                   "points drawn from N(0, I) decode to garbage; the VAE's codes fill the prior.")
+        self.compare_note.setWordWrap(True)
+        self.compare_note.setObjectName("Hint")
+        layout.addWidget(self.compare_note)
+        return page
+
+    def apply_theme(self, theme: Theme) -> None:
+        for plot in (self.map_plot, self.manifold_plot, self.preview, self.interpolation_view, self.equation_view,
+                     self.walk_view, self.samples_view, *self.compare_maps, *self.compare_samples):
+            plot.apply_theme(theme)
+        self.curves.apply_theme(theme)
+        super().apply_theme(theme)
+        self._style_end_labels()
+        self._render_comparison()
+        self._redraw()
+
+    def fit_controls_width(self) -> None:
+        for value in getattr(self, "slider_values", ()):
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("−4.00"))
+        super().fit_controls_width()
+
+    def _style_end_labels(self) -> None:
+        for key, label in self.end_labels.items():
+            label.setFont(bold_font(self.theme, 1.0))
+            label.setColor(self.theme.foreground)
+            label.fill = brush(self.theme.background, 0.8)
+
+    # --- settings the worker has to accept -------------------------------------------------------------------
+    def _apply(self, **changes: Any) -> None:
+        """Send new settings. They count as applied once the worker has accepted them; if the model refuses them,
+        on_fault puts the controls back to what the model still uses."""
+        self._n_changes += 1
+        model_changes = self._model_values(changes)
+        if "dataset" in changes:
+            model_changes["dataset"] = self._dataset_value(changes["dataset"])
+        self.call(lambda m, p=model_changes: m.set_params(**p), f"settings {self._n_changes}",
+                  on_done=lambda _, accepted=changes: self._accepted(accepted))
+        self._show_settings({**self.applied, **changes})
+
+    def _accepted(self, changes: dict[str, Any]) -> None:
+        self.applied.update(changes)
+        if self.applied["beta"] > 0:
+            self.vae_beta = float(self.applied["beta"])
+
+    def on_fault(self, fault) -> None:
+        if fault.label == "open folder":
+            self.message_bar.show_message(f"Nothing was loaded: {fault.message}", "warning")
+        else:
+            super().on_fault(fault)
+        self._show_settings(self.applied)
+        self._pixels_pending = self._quality_pending = False
+        self.compare_progress.hide()
+        self.compare_button.setEnabled(True)
+
+    def _show_settings(self, settings: dict[str, Any]) -> None:
+        """Show ``settings`` in the controls without treating that as an edit."""
+        self.model_form.set_values({k: settings[k] for k in ("beta", "latent_dim", "hidden", "likelihood")})
+        self.train_form.set_values({k: settings[k] for k in ("lr", "batch_size")})
+        self.dataset_box.blockSignals(True)
+        self.dataset_box.setCurrentIndex(max(0, self.dataset_box.findData(settings["dataset"])))
+        self.dataset_box.blockSignals(False)
+        self._show_mode("autoencoder" if settings["beta"] == 0 else "vae")
+
+    def _show_mode(self, mode: str) -> None:
+        for button, its_mode in ((self.ae_button, "autoencoder"), (self.vae_button, "vae")):
+            button.blockSignals(True)
+            button.setChecked(mode == its_mode)
+            button.blockSignals(False)
+        self.ellipse_check.setEnabled(mode == "vae")
+
+    @Slot(str, object)
+    def _form_edited(self, name: str, value: Any) -> None:
+        form = self.model_form if name in self.model_form.params else self.train_form
+        if name == "beta" and not (isinstance(value, float | int) and 0 <= value <= MAX_BETA):
+            form.set_error(name, f"β must be a number from 0 (autoencoder) to {MAX_BETA:g}")
+            return
+        if name == "lr" and not (isinstance(value, float | int) and 0 < value <= MAX_LR):
+            form.set_error(name, f"the learning rate must be above 0 and at most {MAX_LR:g}")
+            return
+        if name in ("latent_dim", "hidden", "batch_size"):
+            value = int(value)
+        elif name in ("beta", "lr"):
+            value = float(value)
+        form.accept(name, value)
+        self._apply(**{name: value})
+
+    def set_mode(self, mode: str) -> None:
+        """Autoencoder (β = 0) or VAE (β > 0), trained again from the start so each shows what it learns alone."""
+        beta = 0.0 if mode == "autoencoder" else self.vae_beta
+        if self.applied["beta"] > 0:
+            self.vae_beta = float(self.applied["beta"])
+        self._apply(beta=beta)
+        self.reset()
+
+    @Slot(int)
+    def _dataset_chosen(self, _index: int) -> None:
+        self._apply(dataset=self.dataset_box.currentData())
+
+    @Slot()
+    def _open_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open a folder of images", str(Path.home()))
+        if path:
+            self.load_folder(path)
+
+    def load_folder(self, path: str) -> None:
+        """Train on a folder of PNG/JPEG images (read on the worker). Unreadable files are skipped and listed; a
+        folder with no usable image changes nothing and says why."""
+        def load(model: VAETrainer) -> ImageSet:
+            images = load_image_folder(path)
+            model.set_params(dataset=images)
+            return images
+
+        self.call(load, "open folder", on_done=self._folder_loaded)
+
+    def _folder_loaded(self, images: ImageSet) -> None:
+        self.folder = images
+        index = self.dataset_box.findData(FOLDER)
+        if index < 0:
+            self.dataset_box.addItem("", FOLDER)
+            index = self.dataset_box.count() - 1
+        self.dataset_box.setItemText(index, f"Folder: {images.name}")
+        self.applied["dataset"] = FOLDER
+        self._show_settings(self.applied)
+        text = f"Loaded {len(images):,} images from {images.name}."
+        if images.skipped:
+            listed = "; ".join(f"{name} ({why})" for name, why in images.skipped[:4])
+            more = f" and {len(images.skipped) - 4} more" if len(images.skipped) > 4 else ""
+            self.message_bar.show_message(f"{text} Skipped {len(images.skipped)} file(s): {listed}{more}.",
+                                          "warning")
+        else:
+            self.message_bar.show_message(text, "info")
+
+    @Slot(str)
+    def _colour_chosen(self, text: str) -> None:
+        if text:
+            self.colour_by = text
+            self._redraw()
+
+    # --- the latent point ------------------------------------------------------------------------------------
+    def set_z(self, z: np.ndarray, source: str, *, from_slider: bool = False) -> None:
+        """Decode ``z`` into the preview at once and move the markers (and, unless they moved it, the sliders)."""
+        self.z = np.asarray(z, dtype=np.float64).copy()
+        self.z_source = source
+        if not from_slider:
+            self._show_sliders()
+        self._show_preview()
+
+    def _show_slider_rows(self, latent_dim: int) -> None:
+        for d, (label, slider, value) in enumerate(zip(self.slider_labels, self.sliders, self.slider_values)):
+            for widget in (label, slider, value):
+                widget.setVisible(d < latent_dim)
+        self._show_sliders()
+
+    def _show_sliders(self) -> None:
+        for d, (slider, value) in enumerate(zip(self.sliders, self.slider_values)):
+            if d < len(self.z):
+                slider.blockSignals(True)
+                slider.setValue(round(float(np.clip(self.z[d], -SLIDER_RANGE, SLIDER_RANGE))
+                                      * SLIDER_STEPS / (2 * SLIDER_RANGE)))
+                slider.blockSignals(False)
+                value.setText(f"{self.z[d]:.2f}".replace("-", "−"))
+
+    def _slider_moved(self, d: int, position: int) -> None:
+        if d >= len(self.z):
+            return
+        z = self.z.copy()
+        z[d] = position * 2 * SLIDER_RANGE / SLIDER_STEPS
+        self.slider_values[d].setText(f"{z[d]:.2f}".replace("-", "−"))
+        self.set_z(z, f"slider z{subscript(d + 1)}", from_slider=True)
+
+    def _show_preview(self) -> None:
+        snap = self.last_snapshot
+        if snap is None or len(self.z) != snap.latent_dim or not snap.image_side:
+            return
+        image = snap.decoder(self.z)[0]
+        self.preview.show(image.reshape(snap.image_side, snap.image_side))
+        x, y = float(self.z[0]), float(self.z[1])
+        self.cursor.setData([x], [y])
+        self.manifold_cursor.setData([x], [y])
+        more = " (other coordinates from the sliders)" if snap.latent_dim > 2 else ""
+        self.z_label.setText(f"<span style='font-size:{self.theme.font_size * 1.15:.1f}pt'><b>z = "
+                             f"{vector_text(self.z)}</b></span><br>{self.z_source}{more}")
+
+    # --- mouse: decode anywhere, pick A, B or the image to change ---------------------------------------------
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        plots = {self.map_plot.viewport(): self.map_plot, self.manifold_plot.viewport(): self.manifold_plot}
+        plot = plots.get(watched)
+        if plot is None:
+            return False
+        kind = event.type()
+        if kind not in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove):
+            return False
+        if kind == QEvent.Type.MouseMove and not event.buttons() & Qt.MouseButton.LeftButton:
+            return False
+        if kind == QEvent.Type.MouseButtonPress and event.button() != Qt.MouseButton.LeftButton:
+            return False
+        x, y = self._to_data(plot, event.position())
+        if self.picking and kind == QEvent.Type.MouseButtonPress and plot is self.map_plot:
+            self.pick_near(x, y)
+        elif not self.picking:
+            self.decode_at(x, y, "the grid" if plot is self.manifold_plot else "the map")
+        return True
+
+    @staticmethod
+    def _to_data(plot, position: QPointF) -> tuple[float, float]:
+        point = plot.plot_item.vb.mapSceneToView(plot.mapToScene(position.toPoint()))
+        return point.x(), point.y()
+
+    def decode_at(self, x: float, y: float, where: str = "the map") -> None:
+        z = self.z.copy()
+        z[0], z[1] = x, y
+        self.set_z(z, f"clicked on {where}")
+
+    def _start_picking(self, which: str, on: bool) -> None:
+        buttons = {"A": self.pick_a_button, "B": self.pick_b_button, "base": self.pick_base_button}
+        self.picking = which if on else (None if self.picking == which else self.picking)
+        for key, button in buttons.items():
+            if key != which and on:
+                button.blockSignals(True)
+                button.setChecked(False)
+                button.blockSignals(False)
+        self._render_map_title()
+
+    def pick_near(self, x: float, y: float) -> None:
+        """The shown code nearest to (x, y) becomes A, B or the image to change."""
+        snap = self.last_snapshot
+        if snap is None or not len(snap.latent_means):
+            return
+        mu = snap.latent_means
+        index = int(np.argmin((mu[:, 0] - x) ** 2 + (mu[:, 1] - y) ** 2))
+        which = self.picking
+        if which == "A":
+            self.pair = (index, self.pair[1] if self.pair else index)
+        elif which == "B":
+            self.pair = (self.pair[0] if self.pair else index, index)
+        else:
+            self.base_index = index
+        button = {"A": self.pick_a_button, "B": self.pick_b_button, "base": self.pick_base_button}[which]
+        self.picking = None
+        button.blockSignals(True)
+        button.setChecked(False)
+        button.blockSignals(False)
+        self.set_z(mu[index].astype(np.float64), f"the code of held-out image {index + 1}")
+        self._render_map_title()
+        self._redraw()
+
+    def random_pair(self) -> None:
+        snap = self.last_snapshot
+        if snap is None or len(snap.latent_means) < 2:
+            return
+        a, b = self._pair_rng.choice(len(snap.latent_means), 2, replace=False)
+        self.pair = (int(a), int(b))
+        self._redraw()
+
+    @Slot(int)
+    def _alpha_moved(self, position: int) -> None:
+        self.alpha = position / 100
+        snap = self.last_snapshot
+        if snap is not None and self.pair is not None:
+            path = self._path(snap, 101)
+            self.set_z(path[position], f"interpolation at α = {self.alpha:.2f}")
+        self._redraw()
+
+    @Slot(int)
+    def _strength_moved(self, position: int) -> None:
+        self.strength = position / 100
+        snap = self.last_snapshot
+        if snap is not None:
+            direction = self._direction(snap)
+            if direction is not None:
+                base = snap.latent_means[self.base_index].astype(np.float64)
+                self.set_z(base + self.strength * direction, f"arithmetic with s = {self.strength:.2f}")
+        self._redraw()
+
+    # --- actions on the worker -------------------------------------------------------------------------------
+    def measure_quality(self) -> None:
+        if self._quality_pending:
+            return
+        self._quality_pending = True
+        self.call(lambda m: (m.n_steps, m.sample_quality()), "sample quality", on_done=self._quality_measured)
+
+    def _quality_measured(self, result) -> None:
+        self._quality_pending = False
+        self.quality = result
+        self._redraw()
+
+    def compare(self, steps: int = COMPARE_STEPS) -> None:
+        self.compare_button.setEnabled(False)
+        self.compare_progress.setRange(0, 2 * steps)
+        self.compare_progress.setValue(0)
+        self.compare_progress.setFormat("training the autoencoder, then the VAE: %p %")
+        self.compare_progress.show()
+        self.tabs.setCurrentIndex(TAB_COMPARE)
+        self.call(lambda m: train_side_by_side(m, steps), "compare", on_done=self._compared)
+
+    def on_progress(self, progress) -> None:
+        if progress.label == "compare":
+            done, total = progress.value
+            self.compare_progress.setMaximum(total)
+            self.compare_progress.setValue(done)
+
+    def _compared(self, result: list) -> None:
+        self.compare_progress.hide()
+        self.compare_button.setEnabled(True)
+        self.comparison = result
+        self._render_comparison()
+
+    # --- rendering -------------------------------------------------------------------------------------------
+    @Slot()
+    def _redraw(self, *_args) -> None:
+        if self.last_snapshot is not None:
+            self.render(self.last_snapshot)
+
+    def render(self, snap: VAESnapshot) -> None:
+        self._follow_structure(snap)
+        vae = snap.mode == "vae"
+        self._show_mode(snap.mode)
+        self.map_plot.show_codes(snap, self.colour_by, ellipses=self.ellipse_check.isChecked())
+        low, high = float(snap.manifold_values[0]), float(snap.manifold_values[-1])
+        self.grid_box.setData([low, high, high, low, low], [low, low, high, high, low])
+        self.grid_box.setVisible(not vae)   # where the decoded grid lies, when the codes stray beyond it
+        self._render_map_title()
+        self._render_map_key(snap)
+        self.manifold_plot.show_manifold(snap)
+        self.manifold_plot.set_labels(title="Decoded grid" if vae else "Decoded grid (autoencoder)")
+        self._show_preview()
+        tab = self.tabs.currentIndex()
+        self._render_interpolation(snap, visible=tab == TAB_INTERPOLATE)
+        self._render_arithmetic(snap, visible=tab == TAB_ARITHMETIC)
+        if tab == TAB_LOSSES:
+            self.curves.show_losses(snap)
+        elif tab == TAB_SAMPLES:
+            self._render_samples(snap)
+        self._render_readout(snap)
+
+    def _follow_structure(self, snap: VAESnapshot) -> None:
+        """A new latent size or new data: reset what depended on the old ones."""
+        if len(self.z) != snap.latent_dim:
+            self.z = np.zeros(snap.latent_dim)
+            self.z_source = "the centre of the latent space"
+            self._show_slider_rows(snap.latent_dim)
+        key = data_key(snap.dataset_name, snap.image_side, snap.labels, snap.label_names)
+        if key == self.shown_key:
+            return
+        self.shown_key = key
+        self.pair, self.base_index = self._default_pair(snap), 0
+        self.quality = None
+        self._fill_colour_box(snap)
+        self._fill_groups(snap)
+        self.data_note.setText(f"{snap.image_side}×{snap.image_side} images · the map shows {len(snap.labels):,} "
+                               "held out from training")
+        if key != self.pixels_key and not self._pixels_pending:
+            self._pixels_pending = True
+            self.call(shown_pixels, "held-out pixels", on_done=self._pixels_arrived)
+
+    def _pixels_arrived(self, result: tuple[tuple, np.ndarray]) -> None:
+        self._pixels_pending = False
+        self.pixels_key, self.pixels = result
+        if self.last_snapshot is not None and self.pixels_key != self.shown_key:
+            self.shown_key = None   # the data changed again meanwhile: fetch the newer pixels
+        self._redraw()
+
+    @staticmethod
+    def _default_pair(snap: VAESnapshot) -> tuple[int, int] | None:
+        """Two images of different classes (the first of each), so the walk between them shows a change."""
+        labels = np.asarray(snap.labels)
+        if len(labels) < 2:
+            return None
+        second = np.flatnonzero(labels != labels[0])
+        return 0, int(second[0]) if len(second) else 1
+
+    def _fill_colour_box(self, snap: VAESnapshot) -> None:
+        choices = ["class", *snap.factors]
+        self.colour_box.blockSignals(True)
+        self.colour_box.clear()
+        self.colour_box.addItems(choices)
+        self.colour_by = self.colour_by if self.colour_by in choices else "class"
+        self.colour_box.setCurrentText(self.colour_by)
+        self.colour_box.blockSignals(False)
+
+    def _fill_groups(self, snap: VAESnapshot) -> None:
+        """Groups of held-out images for the arithmetic: each class, and the top and bottom third of each factor."""
+        labels = np.asarray(snap.labels)
+        groups: dict[str, np.ndarray] = {}
+        for name, values in snap.factors.items():
+            if name == "rotation":   # an angle has no "more" and "less"
+                continue
+            high, low = FACTOR_WORDS.get(name, (f"high {name}", f"low {name}"))
+            low_cut, high_cut = np.percentile(values, [33, 67])
+            groups[high], groups[low] = values >= high_cut, values <= low_cut
+        for k, name in enumerate(snap.label_names):
+            title = f"digit {name}" if snap.dataset_name == "digits" else name
+            groups[title] = labels == k
+        self.groups = {name: mask for name, mask in groups.items() if mask.any()}
+        plus, minus = DEFAULT_DIRECTIONS.get(snap.dataset_name, tuple(list(self.groups)[:2]) + ("", ""))[:2]
+        for box, default in ((self.plus_box, plus), (self.minus_box, minus)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(list(self.groups))
+            box.setCurrentText(default)
+            box.blockSignals(False)
+
+    def _render_map_title(self) -> None:
+        if self.picking:
+            what = "the image to change" if self.picking == "base" else self.picking
+            self.map_plot.set_labels(title=f"Click a point → {what}")
+        else:
+            self.map_plot.set_labels(title="Latent map" if self.last_snapshot is None
+                                     or self.last_snapshot.mode == "vae" else "Latent map (autoencoder)")
+
+    def _render_map_key(self, snap: VAESnapshot) -> None:
+        if self.colour_by in snap.factors:
+            self.map_key.setText(f"colour = {self.colour_by}: <span style='color:#440154'>■</span> low → "
+                                 "<span style='color:#21908C'>■</span> → <span style='color:#FDE725'>■</span> high")
+        elif snap.mode == "vae":
+            self.map_key.setText("dots: codes μ of held-out images · dashed: prior N(0, I) at 1σ, 2σ · "
+                                 "click or drag to decode")
+        else:
+            self.map_key.setText("dots: codes of held-out images · click or drag to decode")
+
+    def _path(self, snap: VAESnapshot, steps: int) -> np.ndarray:
+        a, b = self.pair
+        return latent_path(snap.latent_means[a], snap.latent_means[b], steps, self.path_box.currentData())
+
+    def _render_interpolation(self, snap: VAESnapshot, *, visible: bool) -> None:
+        for item in (self.path_line, self.end_labels["A"], self.end_labels["B"]):
+            item.setVisible(visible and self.pair is not None)
+        if self.pair is None or max(self.pair) >= len(snap.latent_means) or not snap.image_side:
+            self.interpolation_view.clear_picture()
+            return
+        a, b = self.pair
+        for key, index in (("A", a), ("B", b)):
+            self.end_labels[key].setPos(float(snap.latent_means[index, 0]), float(snap.latent_means[index, 1]))
+        line = self._path(snap, 41)
+        self.path_line.setData(line[:, 0], line[:, 1])
+        self.alpha_label.setText(f"{self.alpha:.2f}")
+        if not visible:
+            return
+        decoded = snap.decoder(self._path(snap, N_FRAMES))                         # (F, D)
+        weights = np.linspace(0, 1, N_FRAMES, dtype=np.float32)[:, None]
+        if self.pixels is not None and self.pixels_key == self.shown_key:
+            crossfade = (1 - weights) * self.pixels[a] + weights * self.pixels[b]
+        else:
+            crossfade = np.full_like(decoded, 0.0)
+        side = snap.image_side
+        self.interpolation_view.show(image_grid(np.concatenate([decoded, crossfade]), side, N_FRAMES))
+        rows, cols = cell_centres(2, side), cell_centres(N_FRAMES, side)
+        self.interpolation_view.set_axis_labels(
+            rows=[(rows[0], "decoded"), (rows[1], "cross-fade")],
+            cols=[(cols[0], "A"), (cols[N_FRAMES // 2], "α = ½"), (cols[-1], "B")])
+        self.interpolation_view.mark(cols[0] + self.alpha * (cols[-1] - cols[0]))
+        self._show_ends(snap, [a, b])
+
+    def _direction(self, snap: VAESnapshot) -> np.ndarray | None:
+        plus, minus = self.groups.get(self.plus_box.currentText()), self.groups.get(self.minus_box.currentText())
+        if plus is None or minus is None or len(plus) != len(snap.latent_means):
+            return None
+        mu = snap.latent_means.astype(np.float64)
+        return mu[plus].mean(axis=0) - mu[minus].mean(axis=0)
+
+    def _render_arithmetic(self, snap: VAESnapshot, *, visible: bool) -> None:
+        direction = self._direction(snap)
+        shown = visible and direction is not None and self.base_index < len(snap.latent_means)
+        self.arrow_line.setVisible(shown)
+        self.end_labels["this"].setVisible(shown)
+        self.strength_label.setText(f"{self.strength:+.2f}".replace("-", "−"))
+        if not shown or not snap.image_side:
+            if visible:
+                self.equation_view.clear_picture()
+                self.walk_view.clear_picture()
+            return
+        mu = snap.latent_means.astype(np.float64)
+        base = mu[self.base_index]
+        result = base + self.strength * direction
+        self.arrow_line.setData([base[0], result[0]], [base[1], result[1]])
+        self.end_labels["this"].setPos(float(base[0]), float(base[1]))
+        plus, minus = self.plus_box.currentText(), self.minus_box.currentText()
+        means = [mu[self.groups[plus]].mean(axis=0), mu[self.groups[minus]].mean(axis=0)]
+        side = snap.image_side
+        equation = snap.decoder(np.stack([base, *means, result]))
+        if self.pixels is not None and self.pixels_key == self.shown_key:
+            equation[0] = self.pixels[self.base_index]          # the image itself, not its reconstruction
+        self.equation_view.show(image_grid(equation, side, 4))
+        cols = cell_centres(4, side)
+        self.equation_view.set_axis_labels(cols=[(cols[0], "this"), (cols[1], "+"), (cols[2], "−"),
+                                                 (cols[3], "=")])
+        walk = snap.decoder(base + STRENGTHS[:, None] * direction)
+        self.walk_view.show(image_grid(walk, side, len(STRENGTHS)))
+        cols = cell_centres(len(STRENGTHS), side)
+        self.walk_view.set_axis_labels(cols=[(c, f"{s:+g}".replace("-", "−").replace("+0", "0"))
+                                             for c, s in zip(cols, STRENGTHS) if s == int(s)])
+        span = STRENGTHS[-1] - STRENGTHS[0]
+        self.walk_view.mark(cols[0] + (self.strength - STRENGTHS[0]) / span * (cols[-1] - cols[0]))
+        self._show_ends(snap, [self.base_index])
+
+    def _show_ends(self, snap: VAESnapshot, indices: list[int]) -> None:
+        mu = snap.latent_means[indices]
+        self.ends.setData(mu[:, 0], mu[:, 1])
+
+    def _render_samples(self, snap: VAESnapshot) -> None:
+        if not snap.image_side:
+            return
+        n_cols = len(snap.originals)
+        prior = snap.prior_samples[:2 * n_cols]
+        side = snap.image_side
+        self.samples_view.show(image_grid(np.concatenate([snap.originals, snap.reconstructions, prior]), side,
+                                          n_cols))
+        rows = cell_centres(4, side)
+        self.samples_view.set_axis_labels(rows=[(rows[0], "input"), (rows[1], "output"), (rows[2], "from"),
+                                                (rows[3], "N(0, I)")])
+        due = self.quality is None or snap.step - self.quality[0] >= QUALITY_EVERY
+        if due and snap.step > 0:
+            self.measure_quality()
+        if self.quality is None:
+            self.quality_label.setText("Sample quality: measuring…")
+            return
+        step, q = self.quality
+        self.quality_label.setText(
+            f"<b>Fréchet distance</b> (FID in miniature, lower = closer to the data): <b>{q.frechet:.2f}</b><br>"
+            f"diversity of samples {q.diversity:.2f} vs data {q.data_diversity:.2f} · measured at step {step:,}")
+
+    def _render_comparison(self) -> None:
+        if not self.comparison:
+            for view in self.compare_samples:
+                view.clear_picture()
+            return
+        for k, (snap, q) in enumerate(self.comparison):
+            colour_by = self.colour_by if self.colour_by in snap.factors else "class"
+            self.compare_maps[k].show_codes(snap, colour_by, ellipses=False)
+            if snap.image_side:
+                self.compare_samples[k].show(image_grid(snap.prior_samples, snap.image_side, 8))
+            self.compare_labels[k].setText(f"samples from N(0, I) ↑<br>Fréchet distance <b>{q.frechet:.2f}</b>"
+                                           f" · diversity {q.diversity:.2f}")
+        self.compare_note.setText("Same data, network and seed. Left: the autoencoder's codes sit wherever they "
+                                  "like, with gaps, so decoding points drawn from N(0, I) gives blurs and "
+                                  "nonsense. Right: the KL term packs the VAE's codes into the prior.")
+
+    def _render_readout(self, snap: VAESnapshot) -> None:
+        kind = "autoencoder (β = 0)" if snap.mode == "autoencoder" else f"VAE, β = {snap.beta:g}"
+        held = finite_or_dash(float(snap.held_out_elbo_history[-1])) if len(snap.held_out_elbo_history) else "–"
+        self.readout.setText(
+            f"step <b>{snap.step:,}</b> · {kind}<br>"
+            f"ELBO <b>{finite_or_dash(snap.elbo)}</b> (held-out {held}) nats<br>"
+            f"= −(reconstruction {finite_or_dash(snap.recon)} + KL {finite_or_dash(snap.kl)})")
