@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
+from scipy import special
 
 from .base import BaseModel, Snapshot
 from .distributions import (PRESETS, Beta, Categorical, ContinuousDistribution, Distribution, DrawnDensity,
@@ -330,9 +331,12 @@ def chi_square_test(counts: np.ndarray, probs: np.ndarray, min_expected: float =
         group_expected[-1] += expected_sum
     if len(group_counts) < 2:
         return math.nan, 0, math.nan
-    from scipy import stats   # here, not at the top: importing scipy.stats costs half a second of app start-up
-    result = stats.chisquare(group_counts, group_expected)
-    return float(result.statistic), len(group_counts) - 1, float(result.pvalue)
+    observed, expected_counts = np.array(group_counts), np.array(group_expected)
+    statistic = float(np.sum((observed - expected_counts) ** 2 / expected_counts))
+    dof = len(group_counts) - 1
+    # The chi-square survival function straight from scipy.special: the same p-value as scipy.stats.chisquare, but
+    # importing scipy.stats takes ~0.7 s and would freeze the first frames of the panel.
+    return statistic, dof, float(special.chdtrc(dof, statistic))
 
 
 # ---------------------------------------------------------------------------------------------------------------

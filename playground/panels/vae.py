@@ -312,7 +312,7 @@ class VAEPanel(Panel):
         self.tabs.addTab(losses, "Losses")
         self.tabs.addTab(self._build_samples_tab(), "Samples")
         self.tabs.addTab(self._build_compare_tab(), "AE vs VAE")
-        self.tabs.currentChanged.connect(self._redraw)
+        self.tabs.currentChanged.connect(self._tab_changed)
 
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(map_box)
@@ -400,10 +400,8 @@ class VAEPanel(Panel):
         row.addWidget(self.strength_slider, 1)
         row.addWidget(self.strength_label)
         layout.addLayout(row)
-        views = QHBoxLayout()
-        views.addWidget(self.equation_view, 4)
-        views.addWidget(self.walk_view, 9)
-        layout.addLayout(views, 1)
+        layout.addWidget(self.equation_view, 3)
+        layout.addWidget(self.walk_view, 2)
         return page
 
     def _build_samples_tab(self) -> QWidget:
@@ -431,7 +429,7 @@ class VAEPanel(Panel):
         self.compare_button.clicked.connect(lambda: self.compare())
         self.compare_progress = QProgressBar()
         self.compare_progress.hide()
-        self.compare_maps = [CodeMap(self.theme, title="Autoencoder (β = 0)"), CodeMap(self.theme, title="VAE (β = 1)")]
+        self.compare_maps = [CodeMap(self.theme, title="Autoencoder"), CodeMap(self.theme, title="VAE")]
         self.compare_samples = [ImageView(self.theme), ImageView(self.theme)]
         self.compare_labels = [QLabel(), QLabel()]
         page = QWidget()
@@ -440,21 +438,29 @@ class VAEPanel(Panel):
         row.addWidget(self.compare_button)
         row.addWidget(self.compare_progress, 1)
         layout.addLayout(row)
-        grid = QGridLayout()
-        for k in range(2):
-            self.compare_labels[k].setWordWrap(True)
-            self.compare_labels[k].setTextFormat(Qt.TextFormat.RichText)
-            grid.addWidget(self.compare_maps[k], 0, k)
-            grid.addWidget(self.compare_samples[k], 1, k)
-            grid.addWidget(self.compare_labels[k], 2, k)
-        grid.setRowStretch(0, 3)
-        grid.setRowStretch(1, 1)
-        layout.addLayout(grid, 1)
-        self.compare_note = QLabel("Press the button: the autoencoder's codes scatter with gaps between them, so "
-                                   "points drawn from N(0, I) decode to garbage; the VAE's codes fill the prior.")
+        self.compare_note = QLabel("Both are trained from scratch on the same data, with the same network and seed. "
+                                   "Then their maps and their samples from N(0, I) appear side by side: the "
+                                   "autoencoder's codes leave gaps, and points drawn from N(0, I) land in them.")
         self.compare_note.setWordWrap(True)
         self.compare_note.setObjectName("Hint")
         layout.addWidget(self.compare_note)
+        self.compare_results = QWidget()
+        grid = QGridLayout(self.compare_results)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        for k in range(2):
+            self.compare_maps[k].plot_item.hideAxis("left")
+            self.compare_maps[k].plot_item.hideAxis("bottom")
+            self.compare_labels[k].setWordWrap(True)
+            self.compare_labels[k].setTextFormat(Qt.TextFormat.RichText)
+            self.compare_labels[k].setAlignment(Qt.AlignmentFlag.AlignCenter)
+            grid.addWidget(self.compare_maps[k], 0, k)
+            grid.addWidget(self.compare_samples[k], 1, k)
+            grid.addWidget(self.compare_labels[k], 2, k)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 2)
+        layout.addWidget(self.compare_results, 1)
+        self.compare_results.hide()
         return page
 
     def apply_theme(self, theme: Theme) -> None:
@@ -725,6 +731,16 @@ class VAEPanel(Panel):
                 self.set_z(base + self.strength * direction, f"arithmetic with s = {self.strength:.2f}")
         self._redraw()
 
+    @Slot(int)
+    def _tab_changed(self, tab: int) -> None:
+        """The preview follows the tab: the walk's point at α, or the arithmetic's result."""
+        if tab == TAB_INTERPOLATE:
+            self._alpha_moved(self.alpha_slider.value())
+        elif tab == TAB_ARITHMETIC:
+            self._strength_moved(self.strength_slider.value())
+        else:
+            self._redraw()
+
     # --- actions on the worker -------------------------------------------------------------------------------
     def measure_quality(self) -> None:
         if self._quality_pending:
@@ -959,8 +975,8 @@ class VAEPanel(Panel):
         self.samples_view.show(image_grid(np.concatenate([snap.originals, snap.reconstructions, prior]), side,
                                           n_cols))
         rows = cell_centres(4, side)
-        self.samples_view.set_axis_labels(rows=[(rows[0], "input"), (rows[1], "output"), (rows[2], "from"),
-                                                (rows[3], "N(0, I)")])
+        self.samples_view.set_axis_labels(rows=[(rows[0], "input"), (rows[1], "output"), (rows[2], "samples"),
+                                                (rows[3], "z ~ N(0, I)")])
         due = self.quality is None or snap.step - self.quality[0] >= QUALITY_EVERY
         if due and snap.step > 0:
             self.measure_quality()
@@ -973,20 +989,16 @@ class VAEPanel(Panel):
             f"diversity of samples {q.diversity:.2f} vs data {q.data_diversity:.2f} · measured at step {step:,}")
 
     def _render_comparison(self) -> None:
+        self.compare_results.setVisible(bool(self.comparison))
+        self.compare_note.setVisible(not self.comparison)
         if not self.comparison:
-            for view in self.compare_samples:
-                view.clear_picture()
             return
         for k, (snap, q) in enumerate(self.comparison):
             colour_by = self.colour_by if self.colour_by in snap.factors else "class"
             self.compare_maps[k].show_codes(snap, colour_by, ellipses=False)
             if snap.image_side:
-                self.compare_samples[k].show(image_grid(snap.prior_samples, snap.image_side, 8))
-            self.compare_labels[k].setText(f"samples from N(0, I) ↑<br>Fréchet distance <b>{q.frechet:.2f}</b>"
-                                           f" · diversity {q.diversity:.2f}")
-        self.compare_note.setText("Same data, network and seed. Left: the autoencoder's codes sit wherever they "
-                                  "like, with gaps, so decoding points drawn from N(0, I) gives blurs and "
-                                  "nonsense. Right: the KL term packs the VAE's codes into the prior.")
+                self.compare_samples[k].show(image_grid(snap.prior_samples[:8], snap.image_side, 8))
+            self.compare_labels[k].setText(f"↑ samples from N(0, I) · Fréchet distance <b>{q.frechet:.1f}</b>")
 
     def _render_readout(self, snap: VAESnapshot) -> None:
         kind = "autoencoder (β = 0)" if snap.mode == "autoencoder" else f"VAE, β = {snap.beta:g}"

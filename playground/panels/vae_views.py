@@ -330,7 +330,7 @@ class LossCurves:
             self.curves[key] = plot.styled(pg.PlotDataItem(), lambda i, t, k=k: i.setPen(
                 pen(t, t.color(k), width=0.8, alpha=0.8)))
             self.curves["held_" + key] = plot.styled(pg.PlotDataItem(), lambda i, t: (
-                i.setPen(None), i.setSymbol("o"), i.setSymbolSize(t.marker * 0.9),
+                i.setPen(None), i.setSymbol("o"), i.setSymbolSize(t.marker * 0.6),
                 i.setSymbolBrush(brush(t.foreground)), i.setSymbolPen(None)))
         legend = self.elbo_plot.add_legend("bottom-right")
         legend.addItem(self.curves["elbo"], "training batch")

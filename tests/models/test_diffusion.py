@@ -105,10 +105,12 @@ def test_noise_prediction_loss_gradient_matches_finite_differences():
     np.testing.assert_allclose(analytic, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_one_shared_time_gives_the_same_noise_prediction_as_one_time_per_point():
+@pytest.mark.parametrize("input_embedding, n_inputs", [("fourier", 2 + 24 + 32), ("raw", 2 + 32)])
+def test_one_shared_time_gives_the_same_noise_prediction_as_one_time_per_point(input_embedding, n_inputs):
     """Samplers fold the time embedding into the first layer's bias; that must not change ε̂."""
     data = make_points("Two moons", 200, seed=0)
-    model = model_on(data, T=50)
+    model = model_on(data, T=50, input_embedding=input_embedding)
+    assert model.net.sizes[0] == n_inputs
     model.fit(data, 5)
     x = np.random.default_rng(7).normal(size=(30, 2))
     for t in (1, 17, 50):
@@ -295,6 +297,7 @@ def test_live_parameters_keep_the_weights_and_structural_ones_start_again():
     (dict(lr=0), "learning rate"), (dict(lr=float("nan")), "learning rate"), (dict(batch_size=0), "batch_size"),
     (dict(batch_size=2.5), "batch_size"), (dict(T=1), "T must be"), (dict(schedule="sigmoid"), "schedule"),
     (dict(hidden=()), "hidden"), (dict(hidden=(8, -1)), "hidden"), (dict(time_embedding="learned"), "time_embedding"),
+    (dict(input_embedding="polar"), "input_embedding"),
     (dict(data="Spiral"), "unknown data set"), (dict(data=np.zeros((5, 2))), "same place"),
     (dict(data=np.array([[np.nan, 1.0], [0, 0]])), "NaN"), (dict(data=np.ones((1, 2))), "at least 2"),
     (dict(momentum=0.9), "no parameter"), (dict(lr=1e-3, T=0), "T must be"),

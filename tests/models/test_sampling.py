@@ -479,3 +479,16 @@ def test_the_model_runs_under_base_run_with_a_plain_for_loop():
     faults = [e for e in seen if isinstance(e, Fault)]
     assert len(faults) == 1 and faults[0].bad_input and "batch size" in faults[0].message
     assert model.batch == 100
+
+
+def test_chi_square_p_value_matches_scipy_stats():
+    from scipy import stats
+
+    from playground.models.sampling import chi_square_test
+    rng = np.random.default_rng(5)
+    probs = np.array([0.5, 0.3, 0.15, 0.05])
+    for n in (200, 400, 4000):  # every cell expects ≥ 5, so none is merged
+        counts = rng.multinomial(n, probs)
+        statistic, dof, p = chi_square_test(counts, probs)
+        reference = stats.chisquare(counts, n * probs)
+        assert dof == 3 and np.isclose(statistic, reference.statistic) and np.isclose(p, reference.pvalue)
