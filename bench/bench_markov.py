@@ -33,7 +33,7 @@ from playground.models.datasets.text import load_corpus  # noqa: E402
 from playground.models.markov import MarkovChain, tokenize  # noqa: E402
 
 CORPUS_BYTES = 2_000_000
-REPEATS = 3
+REPEATS = 5
 N_SENTENCES = 1000
 N_CHARACTERS = 100_000
 

@@ -50,9 +50,9 @@ from scipy.special import ndtr
 
 from playground.models import metrics, nn
 from playground.models.base import BaseModel, Snapshot, validate_seed
-from playground.models.datasets import shapes2d          # importing it registers the diffusion point sets
+from playground.models.datasets import shapes2d  # importing it registers the diffusion point sets
 from playground.models.datasets.toy2d import MAX_POINTS, POINT_SETS, make_points
-from playground.models.gan import History
+from playground.models.history import History
 
 __all__ = [
     "Diffusion2D", "make_schedule", "SCHEDULES", "TIME_EMBEDDINGS", "INPUT_EMBEDDINGS", "METHODS",
@@ -123,7 +123,8 @@ class Diffusion2D:
 
     def __init__(self, *, T: int = 200, schedule: str = "linear", hidden: Sequence[int] = (128, 128, 128),
                  time_embedding: str = "sinusoidal", input_embedding: str = "fourier", lr: float = 3e-3,
-                 batch_size: int = 1024, ema_decay: float = 0.99, input_dim: int | None = None, dtype=np.float32, seed: int = 0) -> None:
+                 batch_size: int = 1024, ema_decay: float = 0.99, input_dim: int | None = None,
+                 dtype=np.float32, seed: int = 0) -> None:
         seed = validate_seed(seed)
         betas = make_schedule(schedule, T)
         hidden = _validate_hidden(hidden)
@@ -133,8 +134,7 @@ class Diffusion2D:
             raise ValueError(f"input_embedding must be one of {', '.join(INPUT_EMBEDDINGS)}, not {input_embedding!r}")
         lr, batch_size = _validate_lr(lr), _validate_batch_size(batch_size)
         if not (isinstance(ema_decay, (int, float, np.integer, np.floating)) and 0 <= ema_decay < 1):
-            raise ValueError(f"ema_decay must be at least 0 (no averaging) and below 1, "
-                             f"not {ema_decay!r}")
+            raise ValueError(f"ema_decay must be at least 0 (no averaging) and below 1, not {ema_decay!r}")
         if input_dim is not None:
             input_dim = _whole("input_dim", input_dim, 1, 16)
         if np.dtype(dtype) not in (np.dtype(np.float32), np.dtype(np.float64)):
@@ -496,7 +496,7 @@ class Diffusion2D:
 # The live model behind the panel
 
 #: Training steps between two evaluations of sample quality. An evaluation is a DDPM run of N_EVAL points (T network
-#: calls) plus the distances: about 0.2 s for T = 200, the time of ~60 training steps, so every 500 steps costs ~12 %.
+#: calls) plus the distances: about 0.25 s for T = 200, the time of ~80 training steps, so every 500 steps costs ~15 %.
 EVAL_EVERY = 500
 #: Generated points in an evaluation, from the same noise every time so the picture moves smoothly, not flickering.
 N_EVAL = 1000
@@ -572,7 +572,7 @@ class DiffusionTrainer(BaseModel):
 
     ``data`` is a point-set name (``DIFFUSION_PRESETS`` or any name in ``toy2d.POINT_SETS``; ``n_points`` and
     ``data_seed`` pick the points) or the user's own array (N, D). Sample quality is measured at step 0 and every
-    ``eval_every`` steps (an evaluation costs about as much as 60 training steps, see EVAL_EVERY).
+    ``eval_every`` steps (an evaluation costs about as much as 80 training steps, see EVAL_EVERY).
 
     Live through :meth:`set_params`: ``lr``, ``batch_size``. Structural — the network starts again from the seed:
     ``T``, ``schedule``, ``hidden``, ``time_embedding``, ``input_embedding``, ``data``, ``n_points``, ``data_seed``.
@@ -624,7 +624,9 @@ class DiffusionTrainer(BaseModel):
             if points.shape[1] > 16:
                 raise ValueError(f"points may have at most 16 coordinates, not {points.shape[1]}")
         points.flags.writeable = False                  # shared by checkpoints: never changed in place
-        clean["data"], clean["points"], clean["data_name"] = data, points, name
+        # A user's array is kept as our read-only copy, so later edits to theirs cannot leak into a rebuild.
+        clean["data"] = data if isinstance(data, str) else points
+        clean["points"], clean["data_name"] = points, name
         return clean
 
     def _apply_config(self, config: dict) -> None:
@@ -661,8 +663,7 @@ class DiffusionTrainer(BaseModel):
         c = self.config
         self.model = Diffusion2D(T=c["T"], schedule=c["schedule"], hidden=c["hidden"],
                                  time_embedding=c["time_embedding"], input_embedding=c["input_embedding"],
-                                 lr=c["lr"], batch_size=c["batch_size"],
-                                 seed=self.seed)
+                                 lr=c["lr"], batch_size=c["batch_size"], seed=self.seed)
         self.model.set_normalisation(self.points)
         self.rng = self.model.rng                       # the one stream that decides training (weights, batches)
         dim = self.points.shape[1]
@@ -683,8 +684,6 @@ class DiffusionTrainer(BaseModel):
         self.smoothed_loss: float | None = None
         self.loss_history = History(2)
         self.quality_history = History(2, capacity=500)
-        self.generated = np.zeros((0, dim))
-        self.generated_step = 0
         self._evaluate()
 
     # -- training -------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider, QSplitter, QTabWidget,
+                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider, QSplitter, QStackedWidget, QTabWidget,
                                QVBoxLayout, QWidget)
 
 from playground.models.datasets.images import IMAGE_SETS, ImageSet, load_image_folder
@@ -41,6 +41,7 @@ SLIDER_STEPS = 400          # … in steps of 0.02
 N_FRAMES = 9                # interpolation frames, A and B included
 STRENGTHS = np.linspace(-2, 2, 9)   # the arithmetic walk
 COMPARE_STEPS = 1500        # training steps for each model of the AE-vs-VAE comparison
+N_COMPARE_SAMPLES = 10      # prior samples shown for each
 QUALITY_EVERY = 250         # steps between automatic sample-quality measurements (while the Samples tab shows)
 #: Words for the two ends of a factor, for the arithmetic menus ("thick − thin").
 FACTOR_WORDS = {"thickness": ("thick", "thin"), "scale": ("large", "small"), "slant": ("slanted", "upright"),
@@ -273,6 +274,8 @@ class VAEPanel(Panel):
         self.cursor = mp.styled(pg.ScatterPlotItem(symbol="crosshair", pxMode=True), lambda i, t: (
             i.setSize(t.marker * 3.2), i.setBrush(None), i.setPen(pen(t, t.foreground, width=1.0))))
         mp.viewport().installEventFilter(self)
+        mp.setToolTip("Dots: the codes μ of held-out images. Dashed circles: the prior N(0, I) at 1σ and 2σ. "
+                      "Click or drag anywhere to decode that point.")
         self.map_key = QLabel()
         self.map_key.setTextFormat(Qt.TextFormat.RichText)
         self.map_key.setWordWrap(True)
@@ -309,6 +312,10 @@ class VAEPanel(Panel):
         grid.setContentsMargins(0, 0, 0, 0)
         for k, plot in enumerate(self.curves.plots):
             grid.addWidget(plot, k // 2, k % 2)
+        caption = QLabel("nats per image, by step · colour: training batch · dashed: held-out images")
+        caption.setObjectName("Hint")
+        caption.setWordWrap(True)
+        grid.addWidget(caption, 2, 0, 1, 2)
         self.tabs.addTab(losses, "Losses")
         self.tabs.addTab(self._build_samples_tab(), "Samples")
         self.tabs.addTab(self._build_compare_tab(), "AE vs VAE")
@@ -318,14 +325,23 @@ class VAEPanel(Panel):
         top.addWidget(map_box)
         top.addWidget(self.manifold_plot)
         top.setSizes([500, 500])
+        # The AE-vs-VAE tab shows its two maps here, where there is room to compare them.
+        self.compare_maps = [CodeMap(t, title="Autoencoder (β = 0)"), CodeMap(t, title="VAE (β = 1)")]
+        compare_top = QSplitter(Qt.Orientation.Horizontal)
+        for plot in self.compare_maps:
+            compare_top.addWidget(plot)
+        compare_top.setSizes([500, 500])
+        self.top_stack = QStackedWidget()
+        self.top_stack.addWidget(top)
+        self.top_stack.addWidget(compare_top)
         bottom = QSplitter(Qt.Orientation.Horizontal)
         bottom.addWidget(preview_box)
         bottom.addWidget(self.tabs)
-        bottom.setStretchFactor(0, 2)
-        bottom.setStretchFactor(1, 5)
-        bottom.setSizes([300, 620])
+        bottom.setStretchFactor(0, 1)
+        bottom.setStretchFactor(1, 3)
+        bottom.setSizes([250, 750])
         views = QSplitter(Qt.Orientation.Vertical)
-        views.addWidget(top)
+        views.addWidget(self.top_stack)
         views.addWidget(bottom)
         views.setStretchFactor(0, 11)
         views.setStretchFactor(1, 9)
@@ -383,7 +399,6 @@ class VAEPanel(Panel):
         self.strength_slider.setValue(round(100 * self.strength))
         self.strength_slider.valueChanged.connect(self._strength_moved)
         self.strength_label = QLabel()
-        self.equation_view = ImageView(self.theme)
         self.walk_view = ImageView(self.theme)
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -400,8 +415,7 @@ class VAEPanel(Panel):
         row.addWidget(self.strength_slider, 1)
         row.addWidget(self.strength_label)
         layout.addLayout(row)
-        layout.addWidget(self.equation_view, 3)
-        layout.addWidget(self.walk_view, 2)
+        layout.addWidget(self.walk_view, 1)
         return page
 
     def _build_samples_tab(self) -> QWidget:
@@ -429,43 +443,28 @@ class VAEPanel(Panel):
         self.compare_button.clicked.connect(lambda: self.compare())
         self.compare_progress = QProgressBar()
         self.compare_progress.hide()
-        self.compare_maps = [CodeMap(self.theme, title="Autoencoder"), CodeMap(self.theme, title="VAE")]
-        self.compare_samples = [ImageView(self.theme), ImageView(self.theme)]
-        self.compare_labels = [QLabel(), QLabel()]
+        self.compare_samples = ImageView(self.theme)
+        self.compare_samples.hide()
+        self.compare_label = QLabel("Both are trained from scratch on the same data, with the same network and "
+                                    "seed; their maps then replace the ones above, and their samples from N(0, I) "
+                                    "appear here. The autoencoder's codes leave gaps, and points drawn from N(0, I) "
+                                    "land in them.")
+        self.compare_label.setWordWrap(True)
+        self.compare_label.setTextFormat(Qt.TextFormat.RichText)
         page = QWidget()
         layout = QVBoxLayout(page)
         row = QHBoxLayout()
         row.addWidget(self.compare_button)
         row.addWidget(self.compare_progress, 1)
         layout.addLayout(row)
-        self.compare_note = QLabel("Both are trained from scratch on the same data, with the same network and seed. "
-                                   "Then their maps and their samples from N(0, I) appear side by side: the "
-                                   "autoencoder's codes leave gaps, and points drawn from N(0, I) land in them.")
-        self.compare_note.setWordWrap(True)
-        self.compare_note.setObjectName("Hint")
-        layout.addWidget(self.compare_note)
-        self.compare_results = QWidget()
-        grid = QGridLayout(self.compare_results)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(2)
-        for k in range(2):
-            self.compare_maps[k].plot_item.hideAxis("left")
-            self.compare_maps[k].plot_item.hideAxis("bottom")
-            self.compare_labels[k].setWordWrap(True)
-            self.compare_labels[k].setTextFormat(Qt.TextFormat.RichText)
-            self.compare_labels[k].setAlignment(Qt.AlignmentFlag.AlignCenter)
-            grid.addWidget(self.compare_maps[k], 0, k)
-            grid.addWidget(self.compare_samples[k], 1, k)
-            grid.addWidget(self.compare_labels[k], 2, k)
-        grid.setRowStretch(0, 5)
-        grid.setRowStretch(1, 2)
-        layout.addWidget(self.compare_results, 1)
-        self.compare_results.hide()
+        layout.addWidget(self.compare_samples, 1)
+        layout.addWidget(self.compare_label)
+        layout.addStretch(0)
         return page
 
     def apply_theme(self, theme: Theme) -> None:
-        for plot in (self.map_plot, self.manifold_plot, self.preview, self.interpolation_view, self.equation_view,
-                     self.walk_view, self.samples_view, *self.compare_maps, *self.compare_samples):
+        for plot in (self.map_plot, self.manifold_plot, self.preview, self.interpolation_view, self.walk_view,
+                     self.samples_view, *self.compare_maps, self.compare_samples):
             plot.apply_theme(theme)
         self.curves.apply_theme(theme)
         super().apply_theme(theme)
@@ -627,8 +626,8 @@ class VAEPanel(Panel):
         self.slider_values[d].setText(f"{z[d]:.2f}".replace("-", "−"))
         self.set_z(z, f"slider z{subscript(d + 1)}", from_slider=True)
 
-    def _show_preview(self) -> None:
-        snap = self.last_snapshot
+    def _show_preview(self, snap: VAESnapshot | None = None) -> None:
+        snap = snap or self.last_snapshot   # render() passes the snapshot it draws: last_snapshot is the one before
         if snap is None or len(self.z) != snap.latent_dim or not snap.image_side:
             return
         image = snap.decoder(self.z)[0]
@@ -637,7 +636,7 @@ class VAEPanel(Panel):
         self.cursor.setData([x], [y])
         self.manifold_cursor.setData([x], [y])
         more = " (other coordinates from the sliders)" if snap.latent_dim > 2 else ""
-        self.z_label.setText(f"<span style='font-size:{self.theme.font_size * 1.15:.1f}pt'><b>z = "
+        self.z_label.setText(f"<span style='font-size:{self.theme.font_size * 1.05:.1f}pt'><b>z = "
                              f"{vector_text(self.z)}</b></span><br>{self.z_source}{more}")
 
     # --- mouse: decode anywhere, pick A, B or the image to change ---------------------------------------------
@@ -734,6 +733,7 @@ class VAEPanel(Panel):
     @Slot(int)
     def _tab_changed(self, tab: int) -> None:
         """The preview follows the tab: the walk's point at α, or the arithmetic's result."""
+        self._render_comparison()
         if tab == TAB_INTERPOLATE:
             self._alpha_moved(self.alpha_slider.value())
         elif tab == TAB_ARITHMETIC:
@@ -788,11 +788,11 @@ class VAEPanel(Panel):
         low, high = float(snap.manifold_values[0]), float(snap.manifold_values[-1])
         self.grid_box.setData([low, high, high, low, low], [low, low, high, high, low])
         self.grid_box.setVisible(not vae)   # where the decoded grid lies, when the codes stray beyond it
-        self._render_map_title()
+        self._render_map_title(snap)
         self._render_map_key(snap)
         self.manifold_plot.show_manifold(snap)
         self.manifold_plot.set_labels(title="Decoded grid" if vae else "Decoded grid (autoencoder)")
-        self._show_preview()
+        self._show_preview(snap)
         tab = self.tabs.currentIndex()
         self._render_interpolation(snap, visible=tab == TAB_INTERPOLATE)
         self._render_arithmetic(snap, visible=tab == TAB_ARITHMETIC)
@@ -869,23 +869,20 @@ class VAEPanel(Panel):
             box.setCurrentText(default)
             box.blockSignals(False)
 
-    def _render_map_title(self) -> None:
+    def _render_map_title(self, snap: VAESnapshot | None = None) -> None:
+        snap = snap or self.last_snapshot
         if self.picking:
             what = "the image to change" if self.picking == "base" else self.picking
             self.map_plot.set_labels(title=f"Click a point → {what}")
         else:
-            self.map_plot.set_labels(title="Latent map" if self.last_snapshot is None
-                                     or self.last_snapshot.mode == "vae" else "Latent map (autoencoder)")
+            autoencoder = snap is not None and snap.mode == "autoencoder"
+            self.map_plot.set_labels(title="Latent map (autoencoder)" if autoencoder else "Latent map")
 
     def _render_map_key(self, snap: VAESnapshot) -> None:
         if self.colour_by in snap.factors:
             self.map_key.setText(f"colour = {self.colour_by}: <span style='color:#440154'>■</span> low → "
                                  "<span style='color:#21908C'>■</span> → <span style='color:#FDE725'>■</span> high")
-        elif snap.mode == "vae":
-            self.map_key.setText("dots: codes μ of held-out images · dashed: prior N(0, I) at 1σ, 2σ · "
-                                 "click or drag to decode")
-        else:
-            self.map_key.setText("dots: codes of held-out images · click or drag to decode")
+        self.map_key.setVisible(self.colour_by in snap.factors)
 
     def _path(self, snap: VAESnapshot, steps: int) -> np.ndarray:
         a, b = self.pair
@@ -935,28 +932,17 @@ class VAEPanel(Panel):
         self.strength_label.setText(f"{self.strength:+.2f}".replace("-", "−"))
         if not shown or not snap.image_side:
             if visible:
-                self.equation_view.clear_picture()
                 self.walk_view.clear_picture()
             return
-        mu = snap.latent_means.astype(np.float64)
-        base = mu[self.base_index]
+        base = snap.latent_means[self.base_index].astype(np.float64)
         result = base + self.strength * direction
         self.arrow_line.setData([base[0], result[0]], [base[1], result[1]])
         self.end_labels["this"].setPos(float(base[0]), float(base[1]))
-        plus, minus = self.plus_box.currentText(), self.minus_box.currentText()
-        means = [mu[self.groups[plus]].mean(axis=0), mu[self.groups[minus]].mean(axis=0)]
         side = snap.image_side
-        equation = snap.decoder(np.stack([base, *means, result]))
-        if self.pixels is not None and self.pixels_key == self.shown_key:
-            equation[0] = self.pixels[self.base_index]          # the image itself, not its reconstruction
-        self.equation_view.show(image_grid(equation, side, 4))
-        cols = cell_centres(4, side)
-        self.equation_view.set_axis_labels(cols=[(cols[0], "this"), (cols[1], "+"), (cols[2], "−"),
-                                                 (cols[3], "=")])
-        walk = snap.decoder(base + STRENGTHS[:, None] * direction)
+        walk = snap.decoder(base + STRENGTHS[:, None] * direction)              # (S, D)
         self.walk_view.show(image_grid(walk, side, len(STRENGTHS)))
         cols = cell_centres(len(STRENGTHS), side)
-        self.walk_view.set_axis_labels(cols=[(c, f"{s:+g}".replace("-", "−").replace("+0", "0"))
+        self.walk_view.set_axis_labels(cols=[(c, "this" if s == 0 else f"{s:+g}".replace("-", "−"))
                                              for c, s in zip(cols, STRENGTHS) if s == int(s)])
         span = STRENGTHS[-1] - STRENGTHS[0]
         self.walk_view.mark(cols[0] + (self.strength - STRENGTHS[0]) / span * (cols[-1] - cols[0]))
@@ -989,16 +975,24 @@ class VAEPanel(Panel):
             f"diversity of samples {q.diversity:.2f} vs data {q.data_diversity:.2f} · measured at step {step:,}")
 
     def _render_comparison(self) -> None:
-        self.compare_results.setVisible(bool(self.comparison))
-        self.compare_note.setVisible(not self.comparison)
+        on_tab = self.tabs.currentIndex() == TAB_COMPARE and bool(self.comparison)
+        self.top_stack.setCurrentIndex(1 if on_tab else 0)
+        self.compare_samples.setVisible(bool(self.comparison))
         if not self.comparison:
             return
-        for k, (snap, q) in enumerate(self.comparison):
+        extent = max(CodeMap.wanted_extent(snap) for snap, _ in self.comparison)
+        for plot, (snap, _) in zip(self.compare_maps, self.comparison):
             colour_by = self.colour_by if self.colour_by in snap.factors else "class"
-            self.compare_maps[k].show_codes(snap, colour_by, ellipses=False)
-            if snap.image_side:
-                self.compare_samples[k].show(image_grid(snap.prior_samples[:8], snap.image_side, 8))
-            self.compare_labels[k].setText(f"↑ samples from N(0, I) · Fréchet distance <b>{q.frechet:.1f}</b>")
+            plot.show_codes(snap, colour_by, ellipses=False, prior=True, extent=extent)
+        (ae, ae_quality), (vae, vae_quality) = self.comparison
+        if ae.image_side:
+            n = N_COMPARE_SAMPLES
+            self.compare_samples.show(image_grid(np.concatenate([ae.prior_samples[:n], vae.prior_samples[:n]]),
+                                                 ae.image_side, n))
+            rows = cell_centres(2, ae.image_side)
+            self.compare_samples.set_axis_labels(rows=[(rows[0], "autoencoder"), (rows[1], "VAE")])
+        self.compare_label.setText(f"Decodes of z ~ N(0, I). Fréchet distance to the data (lower is better): "
+                                   f"autoencoder <b>{ae_quality.frechet:.1f}</b> · VAE <b>{vae_quality.frechet:.1f}</b>")
 
     def _render_readout(self, snap: VAESnapshot) -> None:
         kind = "autoencoder (β = 0)" if snap.mode == "autoencoder" else f"VAE, β = {snap.beta:g}"

@@ -132,18 +132,25 @@ class CodeMap(ThemedPlot):
             label.setFont(bold_font(theme, 1.15))
             label.setZValue(10)
 
-    def show_codes(self, snap: VAESnapshot, colour_by: str, *, ellipses: bool = True) -> None:
+    def show_codes(self, snap: VAESnapshot, colour_by: str, *, ellipses: bool = True, prior: bool | None = None,
+                   extent: float | None = None) -> None:
+        """Draw the codes. The prior's circles show in VAE mode unless ``prior`` says otherwise; ``extent`` fixes
+        the half-width of the view (to compare two maps at one scale) instead of following the codes."""
         mu = snap.latent_means.astype(np.float64)
         x, y = mu[:, 0], (mu[:, 1] if snap.latent_dim > 1 else np.zeros(len(mu)))
         self.points.setData(x, y, code_colours(snap, colour_by))
         vae = snap.mode == "vae"
         for item in (self.prior, *self.ring_labels):
-            item.setVisible(vae)
+            item.setVisible(vae if prior is None else prior)
         self.ellipses.setVisible(vae and ellipses)
         if vae and ellipses:
             self.ellipses.setData(*self._ellipse_outlines(snap))
         self._show_class_labels(snap, x, y, colour_by)
-        self._fit_range(x, y, vae)
+        if extent is None:
+            self._fit_range(snap)
+        else:
+            self.extent = extent
+            self.setRange(xRange=(-extent, extent), yRange=(-extent, extent), padding=0)
 
     @staticmethod
     def _ellipse_outlines(snap: VAESnapshot) -> tuple[np.ndarray, np.ndarray]:
@@ -173,12 +180,18 @@ class CodeMap(ThemedPlot):
             label.setPos(float(np.median(x[members])), float(np.median(y[members])))
             label.setVisible(True)
 
-    def _fit_range(self, x: np.ndarray, y: np.ndarray, vae: bool) -> None:
-        """A steady square view: at least the prior's 3σ, grown (or shrunk) only when the codes need a clearly
-        different scale, so the map does not jitter from frame to frame."""
-        spread = np.concatenate([np.abs(x), np.abs(y)])
+    @staticmethod
+    def wanted_extent(snap: VAESnapshot) -> float:
+        """Half-width of a square view that holds nearly all codes (and, for a VAE, the prior's 3σ)."""
+        spread = np.abs(snap.latent_means[:, :2].astype(np.float64)).ravel()
         spread = spread[np.isfinite(spread)]
-        wanted = max(3.3 if vae else 1.0, 1.15 * float(np.percentile(spread, 99.5)) if len(spread) else 0.0)
+        return max(3.3 if snap.mode == "vae" else 1.0,
+                   1.15 * float(np.percentile(spread, 99.5)) if len(spread) else 0.0)
+
+    def _fit_range(self, snap: VAESnapshot) -> None:
+        """A steady square view, changed only when the codes need a clearly different scale, so the map does not
+        jitter from frame to frame."""
+        wanted = self.wanted_extent(snap)
         if self.extent == 0 or not 0.75 * self.extent <= wanted <= self.extent:
             self.extent = wanted * (1.1 if self.extent else 1.0)
             self.setRange(xRange=(-self.extent, self.extent), yRange=(-self.extent, self.extent), padding=0)
@@ -210,6 +223,8 @@ class ImageView(ThemedPlot):
         self._rows: list[tuple[float, str]] = []
         self._cols: list[tuple[float, str]] = []
         self._shape: tuple[int, int] | None = None
+        # The view box learns its new size after the widget's resize event: fit when it does.
+        self.plot_item.vb.sigResized.connect(lambda _: self._fit())
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
@@ -224,6 +239,11 @@ class ImageView(ThemedPlot):
         font = QFont()
         font.setPointSizeF(self.theme.font_size * 0.95)
         return font
+
+    def _apply_labels(self) -> None:
+        super()._apply_labels()
+        if not self._title:
+            self.plot_item.setTitle(None)   # an empty title would still take a 30-pixel row
 
     def set_axis_labels(self, rows: list[tuple[float, str]] | None = None,
                         cols: list[tuple[float, str]] | None = None) -> None:
@@ -260,11 +280,6 @@ class ImageView(ThemedPlot):
         if x is not None and self._shape is not None:
             self.marker.setData([x, x], [-0.5, self._shape[0] + 0.5])
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        if getattr(self, "_shape", None) is not None:   # pyqtgraph resizes once before __init__ has finished
-            self._fit()
-
     def _fit(self) -> None:
         """Show the picture as large as the widget allows, with room for the labels (measured in pixels)."""
         if self._shape is None:
@@ -275,7 +290,7 @@ class ImageView(ThemedPlot):
         label_h = metrics.height() + 4 if self._cols else 0
         box = self.plot_item.vb.size()
         pad = 4.0
-        scale = max(1e-3, min((box.width() - label_w - 2 * pad) / width, (box.height() - label_h - 2 * pad) / height))
+        scale = max(0.05, min((box.width() - label_w - 2 * pad) / width, (box.height() - label_h - 2 * pad) / height))
         margin_x, margin_y, pad_units = label_w / scale, label_h / scale, pad / scale
         for y, text in zip((r[0] for r in self._rows), self.row_texts):
             text.setPos(-3 / scale, y)
@@ -318,10 +333,12 @@ class LossCurves:
     latent dimension as bars: a dimension with KL ≈ 0 carries no information (it is 'switched off')."""
 
     def __init__(self, theme: Theme) -> None:
-        self.elbo_plot = ThemedPlot(theme, title="ELBO ↑", x_label="step", y_label="nats per image")
-        self.recon_plot = ThemedPlot(theme, title="Reconstruction ↓", x_label="step", y_label="nats")
-        self.kl_plot = ThemedPlot(theme, title="KL", x_label="step", y_label="nats")
-        self.bars_plot = ThemedPlot(theme, title="KL per dimension", x_label="latent dimension", y_label="nats")
+        # No axis titles: four plots share a tab, the x axis is the step and every y axis is in nats per image
+        # (the caption under them says so); the room goes to the curves, readable at presentation size.
+        self.elbo_plot = ThemedPlot(theme, title="ELBO ↑")
+        self.recon_plot = ThemedPlot(theme, title="Reconstruction ↓")
+        self.kl_plot = ThemedPlot(theme, title="KL")
+        self.bars_plot = ThemedPlot(theme, title="KL per dimension")
         self.plots = (self.elbo_plot, self.recon_plot, self.kl_plot, self.bars_plot)
         for plot in self.plots:
             plot.setMouseEnabled(False, False)
@@ -329,12 +346,8 @@ class LossCurves:
         for plot, key, k in ((self.elbo_plot, "elbo", 0), (self.recon_plot, "recon", 1), (self.kl_plot, "kl", 2)):
             self.curves[key] = plot.styled(pg.PlotDataItem(), lambda i, t, k=k: i.setPen(
                 pen(t, t.color(k), width=0.8, alpha=0.8)))
-            self.curves["held_" + key] = plot.styled(pg.PlotDataItem(), lambda i, t: (
-                i.setPen(None), i.setSymbol("o"), i.setSymbolSize(t.marker * 0.6),
-                i.setSymbolBrush(brush(t.foreground)), i.setSymbolPen(None)))
-        legend = self.elbo_plot.add_legend("bottom-right")
-        legend.addItem(self.curves["elbo"], "training batch")
-        legend.addItem(self.curves["held_elbo"], "held-out images")
+            self.curves["held_" + key] = plot.styled(pg.PlotDataItem(), lambda i, t: i.setPen(
+                pen(t, t.foreground, width=0.9, dashed=True)))
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.bars_plot.styled(self.bars, lambda i, t: i.setOpts(brush=brush(t.color(2), 0.75), pen=None))
         self._n_bars = -1

@@ -436,6 +436,19 @@ def test_steps_vs_quality_reports_each_row_as_it_goes():
         next(model.steps_vs_quality((50, 100)))
 
 
+def test_every_panel_call_works_on_one_dimensional_data():
+    model = small_trainer(data="Heights of two groups (1-D)")
+    model.train(5)
+    snap = model.snapshot()
+    assert snap.input_dim == 1 and snap.data.shape == (300, 1) and snap.generated.shape == (1000, 1)
+    assert 120 < snap.bounds[0, 0] < 160 < 180 < snap.bounds[1, 0] < 220             # centimetres, not z-scores
+    assert model.forward_cloud(10).shape == (300, 1)
+    assert model.reverse_run(50, "ddim", steps=4).trajectory.shape == (5, 50, 1)
+    assert model.score_field(5, model.field_grid(9)).shape == (9, 1)
+    assert model.marginal_heatmap(bins=20, n=100).reverse.shape == (21, 20)
+    assert [row.steps for row in _drain(model.steps_vs_quality(n=100))] == [5, 10, 20]
+
+
 # -- data sets -----------------------------------------------------------------------------------------------------
 
 def test_diffusion_presets_are_registered_and_deterministic():
