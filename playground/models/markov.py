@@ -13,10 +13,11 @@ the corpus, whose last context has no continuation.
 How the counts are stored, and why that is fast. Every token becomes an integer id. For each order m = 0 … order,
 the distinct (context, next token) pairs are one sorted int64 array of keys ``context_rank · V + token`` with their
 counts: a CSR table whose rows are the contexts. The position of a key in that array *is* the rank of the (m+1)-token
-context it spells. Every (order + 1)-gram packed into one integer and sorted once gives all the tables — shorter
-n-grams are prefixes of longer ones, already grouped by that sort — with no Python loop over the corpus.
-Generation walks the top-order table with cumulative weights precomputed for the current temperature and ``bisect``
-on plain Python buffers (lists, ``array.array``), drawing its uniforms in blocks: no numpy call per token.
+context it spells. Every (order + 1)-gram packed into one 64-bit integer (when it fits) and sorted once gives all
+the tables — shorter n-grams are prefixes of longer ones, already grouped by that sort — with no Python loop over
+the corpus. Generation walks the top-order table with cumulative weights precomputed for the current temperature
+and ``bisect`` on plain Python buffers (lists, ``array.array``), drawing its uniforms in blocks: no numpy call per
+token.
 
 Novelty (is the model inventing or copying?) is measured against a suffix array of the corpus: for every generated
 token, the longest run ending there that appears verbatim in the corpus (see :class:`NoveltyTracker`).

@@ -14,15 +14,15 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider, QSplitter, QStackedWidget, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QPushButton, QSlider, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
+                               QWidget)
 
 from playground.models.datasets.images import IMAGE_SETS, ImageSet, load_image_folder
 from playground.models.vae import LIKELIHOODS, N_SHOW, VAESnapshot, VAETrainer, latent_path
 from playground.panels.base import Panel
-from playground.panels.vae_views import (CodeMap, ImageView, LossCurves, ManifoldView, bold_font, cell_centres,
-                                         finite_or_dash, image_grid, subscript, vector_text)
+from playground.panels.vae_views import (ArithmeticTab, CodeMap, CompareTab, ImageView, InterpolationTab, LossesTab,
+                                         ManifoldView, SamplesTab, bold_font, finite_or_dash, subscript, vector_text)
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import brush, pen
@@ -66,9 +66,9 @@ def train_side_by_side(model: VAETrainer, steps: int):
     """Train an autoencoder (β = 0) and a VAE (β = 1) from scratch on the same data, seed and network; yields
     progress, returns [(snapshot, sample quality)] for both. Runs on the worker as a Call."""
     c, live = model.config, model.live
-    common = dict(n_held_out=c["n_held_out"], data_seed=c["data_seed"], latent_dim=c["latent_dim"],
-                  hidden=c["hidden"], likelihood=c["likelihood"], lr=live["lr"], batch_size=live["batch_size"],
-                  seed=model.seed)
+    common = {"n_held_out": c["n_held_out"], "data_seed": c["data_seed"], "latent_dim": c["latent_dim"],
+              "hidden": c["hidden"], "likelihood": c["likelihood"], "lr": live["lr"],
+              "batch_size": live["batch_size"], "seed": model.seed}
     pair = [VAETrainer(model.data, beta=0.0, **common), VAETrainer(model.data, beta=1.0, **common)]
     for k, trainer in enumerate(pair):
         for i in range(steps):
@@ -303,22 +303,30 @@ class VAEPanel(Panel):
         preview_layout.addWidget(self.preview, 1)
         preview_layout.addWidget(self.z_label)
 
+        self.interpolation_tab = InterpolationTab(t)
+        it = self.interpolation_tab
+        for button, which in ((it.pick_a_button, "A"), (it.pick_b_button, "B")):
+            button.toggled.connect(lambda on, which=which: self._start_picking(which, on))
+        it.random_pair_button.clicked.connect(self.random_pair)
+        it.path_box.currentIndexChanged.connect(self._redraw)
+        it.alpha_slider.setValue(round(100 * self.alpha))
+        it.alpha_slider.valueChanged.connect(self._alpha_moved)
+        self.arithmetic_tab = ArithmeticTab(t)
+        at = self.arithmetic_tab
+        at.pick_base_button.toggled.connect(lambda on: self._start_picking("base", on))
+        for box in (at.plus_box, at.minus_box):
+            box.currentIndexChanged.connect(self._redraw)
+        at.strength_slider.setValue(round(100 * self.strength))
+        at.strength_slider.valueChanged.connect(self._strength_moved)
+        self.losses_tab = LossesTab(t)
+        self.samples_tab = SamplesTab(t)
+        self.samples_tab.quality_button.clicked.connect(self.measure_quality)
+        self.compare_tab = CompareTab(t, COMPARE_STEPS)
+        self.compare_tab.button.clicked.connect(lambda: self.compare())
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._build_interpolation_tab(), "Interpolate")
-        self.tabs.addTab(self._build_arithmetic_tab(), "Arithmetic")
-        self.curves = LossCurves(t)
-        losses = QWidget()
-        grid = QGridLayout(losses)
-        grid.setContentsMargins(0, 0, 0, 0)
-        for k, plot in enumerate(self.curves.plots):
-            grid.addWidget(plot, k // 2, k % 2)
-        caption = QLabel("nats per image, by step · colour: training batch · dashed: held-out images")
-        caption.setObjectName("Hint")
-        caption.setWordWrap(True)
-        grid.addWidget(caption, 2, 0, 1, 2)
-        self.tabs.addTab(losses, "Losses")
-        self.tabs.addTab(self._build_samples_tab(), "Samples")
-        self.tabs.addTab(self._build_compare_tab(), "AE vs VAE")
+        for tab, name in ((it, "Interpolate"), (at, "Arithmetic"), (self.losses_tab, "Losses"),
+                          (self.samples_tab, "Samples"), (self.compare_tab, "AE vs VAE")):
+            self.tabs.addTab(tab, name)
         self.tabs.currentChanged.connect(self._tab_changed)
 
         top = QSplitter(Qt.Orientation.Horizontal)
@@ -348,125 +356,10 @@ class VAEPanel(Panel):
         views.setSizes([1100, 900])
         return views
 
-    def _build_interpolation_tab(self) -> QWidget:
-        self.pick_a_button = QPushButton("Pick A")
-        self.pick_b_button = QPushButton("Pick B")
-        for button, which in ((self.pick_a_button, "A"), (self.pick_b_button, "B")):
-            button.setCheckable(True)
-            button.setToolTip(f"Then click a point on the latent map: that image becomes {which}")
-            button.toggled.connect(lambda on, which=which: self._start_picking(which, on))
-        self.random_pair_button = QPushButton("Random pair")
-        self.random_pair_button.clicked.connect(self.random_pair)
-        self.path_box = QComboBox()
-        self.path_box.addItem("straight line", "linear")
-        self.path_box.addItem("slerp (arc)", "slerp")
-        self.path_box.setToolTip("straight line: (1 − α)·A + α·B · slerp: along an arc, keeping the length of z "
-                                 "where the prior has its mass")
-        self.path_box.currentIndexChanged.connect(self._redraw)
-        self.alpha_slider = QSlider(Qt.Orientation.Horizontal)
-        self.alpha_slider.setRange(0, 100)
-        self.alpha_slider.setValue(round(100 * self.alpha))
-        self.alpha_slider.valueChanged.connect(self._alpha_moved)
-        self.alpha_label = QLabel()
-        self.interpolation_view = ImageView(self.theme)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        row = QHBoxLayout()
-        for widget in (self.pick_a_button, self.pick_b_button, self.random_pair_button, self.path_box):
-            row.addWidget(widget)
-        row.addStretch(1)
-        layout.addLayout(row)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("α"))
-        row.addWidget(self.alpha_slider, 1)
-        row.addWidget(self.alpha_label)
-        layout.addLayout(row)
-        layout.addWidget(self.interpolation_view, 1)
-        return page
-
-    def _build_arithmetic_tab(self) -> QWidget:
-        self.plus_box, self.minus_box = QComboBox(), QComboBox()
-        for box in (self.plus_box, self.minus_box):
-            box.setToolTip("A group of held-out images; the direction is the mean code of one group minus the "
-                           "other's")
-            box.currentIndexChanged.connect(self._redraw)
-        self.pick_base_button = QPushButton("Pick image")
-        self.pick_base_button.setCheckable(True)
-        self.pick_base_button.setToolTip("Then click a point on the latent map: the image to change")
-        self.pick_base_button.toggled.connect(lambda on: self._start_picking("base", on))
-        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
-        self.strength_slider.setRange(-200, 200)
-        self.strength_slider.setValue(round(100 * self.strength))
-        self.strength_slider.valueChanged.connect(self._strength_moved)
-        self.strength_label = QLabel()
-        self.walk_view = ImageView(self.theme)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        row = QHBoxLayout()
-        row.addWidget(self.pick_base_button)
-        row.addWidget(QLabel("+ s × ("))
-        row.addWidget(self.plus_box, 1)
-        row.addWidget(QLabel("−"))
-        row.addWidget(self.minus_box, 1)
-        row.addWidget(QLabel(")"))
-        layout.addLayout(row)
-        row = QHBoxLayout()
-        row.addWidget(QLabel("s"))
-        row.addWidget(self.strength_slider, 1)
-        row.addWidget(self.strength_label)
-        layout.addLayout(row)
-        layout.addWidget(self.walk_view, 1)
-        return page
-
-    def _build_samples_tab(self) -> QWidget:
-        self.samples_view = ImageView(self.theme)
-        self.quality_label = QLabel()
-        self.quality_label.setWordWrap(True)
-        self.quality_label.setTextFormat(Qt.TextFormat.RichText)
-        self.quality_button = QPushButton("Measure now")
-        self.quality_button.setToolTip("Fréchet distance between 500 prior samples and 500 held-out images, in the "
-                                       "training images' 16 principal components (FID in miniature)")
-        self.quality_button.clicked.connect(self.measure_quality)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        layout.addWidget(self.samples_view, 1)
-        row = QHBoxLayout()
-        row.addWidget(self.quality_label, 1)
-        row.addWidget(self.quality_button)
-        layout.addLayout(row)
-        return page
-
-    def _build_compare_tab(self) -> QWidget:
-        self.compare_button = QPushButton(f"Train both ({COMPARE_STEPS:,} steps each)")
-        self.compare_button.setToolTip("An autoencoder and a VAE, trained from scratch on the same data with the same "
-                                       "network and seed")
-        self.compare_button.clicked.connect(lambda: self.compare())
-        self.compare_progress = QProgressBar()
-        self.compare_progress.hide()
-        self.compare_samples = ImageView(self.theme)
-        self.compare_samples.hide()
-        self.compare_label = QLabel("Both are trained from scratch on the same data, with the same network and "
-                                    "seed; their maps then replace the ones above, and their samples from N(0, I) "
-                                    "appear here. The autoencoder's codes leave gaps, and points drawn from N(0, I) "
-                                    "land in them.")
-        self.compare_label.setWordWrap(True)
-        self.compare_label.setTextFormat(Qt.TextFormat.RichText)
-        page = QWidget()
-        layout = QVBoxLayout(page)
-        row = QHBoxLayout()
-        row.addWidget(self.compare_button)
-        row.addWidget(self.compare_progress, 1)
-        layout.addLayout(row)
-        layout.addWidget(self.compare_samples, 1)
-        layout.addWidget(self.compare_label)
-        layout.addStretch(0)
-        return page
-
     def apply_theme(self, theme: Theme) -> None:
-        for plot in (self.map_plot, self.manifold_plot, self.preview, self.interpolation_view, self.walk_view,
-                     self.samples_view, *self.compare_maps, self.compare_samples):
-            plot.apply_theme(theme)
-        self.curves.apply_theme(theme)
+        for view in (self.map_plot, self.manifold_plot, self.preview, *self.compare_maps, self.interpolation_tab.view,
+                     self.arithmetic_tab.view, self.losses_tab, self.samples_tab.view, self.compare_tab.samples):
+            view.apply_theme(theme)
         super().apply_theme(theme)
         self._style_end_labels()
         self._render_comparison()
@@ -478,7 +371,7 @@ class VAEPanel(Panel):
         super().fit_controls_width()
 
     def _style_end_labels(self) -> None:
-        for key, label in self.end_labels.items():
+        for label in self.end_labels.values():
             label.setFont(bold_font(self.theme, 1.0))
             label.setColor(self.theme.foreground)
             label.fill = brush(self.theme.background, 0.8)
@@ -507,8 +400,7 @@ class VAEPanel(Panel):
             super().on_fault(fault)
         self._show_settings(self.applied)
         self._pixels_pending = self._quality_pending = False
-        self.compare_progress.hide()
-        self.compare_button.setEnabled(True)
+        self.compare_tab.finished()
 
     def _show_settings(self, settings: dict[str, Any]) -> None:
         """Show ``settings`` in the controls without treating that as an edit."""
@@ -631,7 +523,7 @@ class VAEPanel(Panel):
         if snap is None or len(self.z) != snap.latent_dim or not snap.image_side:
             return
         image = snap.decoder(self.z)[0]
-        self.preview.show(image.reshape(snap.image_side, snap.image_side))
+        self.preview.show_picture(image.reshape(snap.image_side, snap.image_side))
         x, y = float(self.z[0]), float(self.z[1])
         self.cursor.setData([x], [y])
         self.manifold_cursor.setData([x], [y])
@@ -670,7 +562,7 @@ class VAEPanel(Panel):
         self.set_z(z, f"clicked on {where}")
 
     def _start_picking(self, which: str, on: bool) -> None:
-        buttons = {"A": self.pick_a_button, "B": self.pick_b_button, "base": self.pick_base_button}
+        buttons = self._pick_buttons()
         self.picking = which if on else (None if self.picking == which else self.picking)
         for key, button in buttons.items():
             if key != which and on:
@@ -678,6 +570,10 @@ class VAEPanel(Panel):
                 button.setChecked(False)
                 button.blockSignals(False)
         self._render_map_title()
+
+    def _pick_buttons(self) -> dict[str, QPushButton]:
+        return {"A": self.interpolation_tab.pick_a_button, "B": self.interpolation_tab.pick_b_button,
+                "base": self.arithmetic_tab.pick_base_button}
 
     def pick_near(self, x: float, y: float) -> None:
         """The shown code nearest to (x, y) becomes A, B or the image to change."""
@@ -693,7 +589,7 @@ class VAEPanel(Panel):
             self.pair = (self.pair[0] if self.pair else index, index)
         else:
             self.base_index = index
-        button = {"A": self.pick_a_button, "B": self.pick_b_button, "base": self.pick_base_button}[which]
+        button = self._pick_buttons()[which]
         self.picking = None
         button.blockSignals(True)
         button.setChecked(False)
@@ -735,9 +631,9 @@ class VAEPanel(Panel):
         """The preview follows the tab: the walk's point at α, or the arithmetic's result."""
         self._render_comparison()
         if tab == TAB_INTERPOLATE:
-            self._alpha_moved(self.alpha_slider.value())
+            self._alpha_moved(self.interpolation_tab.alpha_slider.value())
         elif tab == TAB_ARITHMETIC:
-            self._strength_moved(self.strength_slider.value())
+            self._strength_moved(self.arithmetic_tab.strength_slider.value())
         else:
             self._redraw()
 
@@ -754,23 +650,18 @@ class VAEPanel(Panel):
         self._redraw()
 
     def compare(self, steps: int = COMPARE_STEPS) -> None:
-        self.compare_button.setEnabled(False)
-        self.compare_progress.setRange(0, 2 * steps)
-        self.compare_progress.setValue(0)
-        self.compare_progress.setFormat("training the autoencoder, then the VAE: %p %")
-        self.compare_progress.show()
+        self.compare_tab.started(2 * steps)
         self.tabs.setCurrentIndex(TAB_COMPARE)
         self.call(lambda m: train_side_by_side(m, steps), "compare", on_done=self._compared)
 
     def on_progress(self, progress) -> None:
         if progress.label == "compare":
             done, total = progress.value
-            self.compare_progress.setMaximum(total)
-            self.compare_progress.setValue(done)
+            self.compare_tab.progress.setMaximum(total)
+            self.compare_tab.progress.setValue(done)
 
     def _compared(self, result: list) -> None:
-        self.compare_progress.hide()
-        self.compare_button.setEnabled(True)
+        self.compare_tab.finished()
         self.comparison = result
         self._render_comparison()
 
@@ -797,7 +688,7 @@ class VAEPanel(Panel):
         self._render_interpolation(snap, visible=tab == TAB_INTERPOLATE)
         self._render_arithmetic(snap, visible=tab == TAB_ARITHMETIC)
         if tab == TAB_LOSSES:
-            self.curves.show_losses(snap)
+            self.losses_tab.show_losses(snap)
         elif tab == TAB_SAMPLES:
             self._render_samples(snap)
         self._render_readout(snap)
@@ -861,13 +752,8 @@ class VAEPanel(Panel):
             title = f"digit {name}" if snap.dataset_name == "digits" else name
             groups[title] = labels == k
         self.groups = {name: mask for name, mask in groups.items() if mask.any()}
-        plus, minus = DEFAULT_DIRECTIONS.get(snap.dataset_name, tuple(list(self.groups)[:2]) + ("", ""))[:2]
-        for box, default in ((self.plus_box, plus), (self.minus_box, minus)):
-            box.blockSignals(True)
-            box.clear()
-            box.addItems(list(self.groups))
-            box.setCurrentText(default)
-            box.blockSignals(False)
+        plus, minus = DEFAULT_DIRECTIONS.get(snap.dataset_name, (*list(self.groups)[:2], "", ""))[:2]
+        self.arithmetic_tab.set_groups(list(self.groups), plus, minus)
 
     def _render_map_title(self, snap: VAESnapshot | None = None) -> None:
         snap = snap or self.last_snapshot
@@ -886,66 +772,58 @@ class VAEPanel(Panel):
 
     def _path(self, snap: VAESnapshot, steps: int) -> np.ndarray:
         a, b = self.pair
-        return latent_path(snap.latent_means[a], snap.latent_means[b], steps, self.path_box.currentData())
+        return latent_path(snap.latent_means[a], snap.latent_means[b], steps, self.interpolation_tab.mode)
 
     def _render_interpolation(self, snap: VAESnapshot, *, visible: bool) -> None:
+        tab = self.interpolation_tab
         for item in (self.path_line, self.end_labels["A"], self.end_labels["B"]):
             item.setVisible(visible and self.pair is not None)
+        tab.alpha_label.setText(f"{self.alpha:.2f}")
         if self.pair is None or max(self.pair) >= len(snap.latent_means) or not snap.image_side:
-            self.interpolation_view.clear_picture()
+            tab.view.clear_picture()
+            return
+        if not visible:
             return
         a, b = self.pair
         for key, index in (("A", a), ("B", b)):
             self.end_labels[key].setPos(float(snap.latent_means[index, 0]), float(snap.latent_means[index, 1]))
         line = self._path(snap, 41)
         self.path_line.setData(line[:, 0], line[:, 1])
-        self.alpha_label.setText(f"{self.alpha:.2f}")
-        if not visible:
-            return
         decoded = snap.decoder(self._path(snap, N_FRAMES))                         # (F, D)
         weights = np.linspace(0, 1, N_FRAMES, dtype=np.float32)[:, None]
         if self.pixels is not None and self.pixels_key == self.shown_key:
             crossfade = (1 - weights) * self.pixels[a] + weights * self.pixels[b]
         else:
-            crossfade = np.full_like(decoded, 0.0)
-        side = snap.image_side
-        self.interpolation_view.show(image_grid(np.concatenate([decoded, crossfade]), side, N_FRAMES))
-        rows, cols = cell_centres(2, side), cell_centres(N_FRAMES, side)
-        self.interpolation_view.set_axis_labels(
-            rows=[(rows[0], "decoded"), (rows[1], "cross-fade")],
-            cols=[(cols[0], "A"), (cols[N_FRAMES // 2], "α = ½"), (cols[-1], "B")])
-        self.interpolation_view.mark(cols[0] + self.alpha * (cols[-1] - cols[0]))
+            crossfade = np.zeros_like(decoded)                                      # until the pixels arrive
+        tab.show_walk(decoded, crossfade, snap.image_side, self.alpha)
         self._show_ends(snap, [a, b])
 
     def _direction(self, snap: VAESnapshot) -> np.ndarray | None:
-        plus, minus = self.groups.get(self.plus_box.currentText()), self.groups.get(self.minus_box.currentText())
+        """mean code of the "plus" group − mean code of the "minus" group, (L,); None without two groups."""
+        tab = self.arithmetic_tab
+        plus, minus = self.groups.get(tab.plus_box.currentText()), self.groups.get(tab.minus_box.currentText())
         if plus is None or minus is None or len(plus) != len(snap.latent_means):
             return None
         mu = snap.latent_means.astype(np.float64)
         return mu[plus].mean(axis=0) - mu[minus].mean(axis=0)
 
     def _render_arithmetic(self, snap: VAESnapshot, *, visible: bool) -> None:
+        tab = self.arithmetic_tab
         direction = self._direction(snap)
         shown = visible and direction is not None and self.base_index < len(snap.latent_means)
         self.arrow_line.setVisible(shown)
         self.end_labels["this"].setVisible(shown)
-        self.strength_label.setText(f"{self.strength:+.2f}".replace("-", "−"))
+        tab.strength_label.setText(f"{self.strength:+.2f}".replace("-", "−"))
         if not shown or not snap.image_side:
             if visible:
-                self.walk_view.clear_picture()
+                tab.view.clear_picture()
             return
         base = snap.latent_means[self.base_index].astype(np.float64)
         result = base + self.strength * direction
         self.arrow_line.setData([base[0], result[0]], [base[1], result[1]])
         self.end_labels["this"].setPos(float(base[0]), float(base[1]))
-        side = snap.image_side
         walk = snap.decoder(base + STRENGTHS[:, None] * direction)              # (S, D)
-        self.walk_view.show(image_grid(walk, side, len(STRENGTHS)))
-        cols = cell_centres(len(STRENGTHS), side)
-        self.walk_view.set_axis_labels(cols=[(c, "this" if s == 0 else f"{s:+g}".replace("-", "−"))
-                                             for c, s in zip(cols, STRENGTHS) if s == int(s)])
-        span = STRENGTHS[-1] - STRENGTHS[0]
-        self.walk_view.mark(cols[0] + (self.strength - STRENGTHS[0]) / span * (cols[-1] - cols[0]))
+        tab.show_walk(walk, STRENGTHS, snap.image_side, self.strength)
         self._show_ends(snap, [self.base_index])
 
     def _show_ends(self, snap: VAESnapshot, indices: list[int]) -> None:
@@ -955,29 +833,15 @@ class VAEPanel(Panel):
     def _render_samples(self, snap: VAESnapshot) -> None:
         if not snap.image_side:
             return
-        n_cols = len(snap.originals)
-        prior = snap.prior_samples[:2 * n_cols]
-        side = snap.image_side
-        self.samples_view.show(image_grid(np.concatenate([snap.originals, snap.reconstructions, prior]), side,
-                                          n_cols))
-        rows = cell_centres(4, side)
-        self.samples_view.set_axis_labels(rows=[(rows[0], "input"), (rows[1], "output"), (rows[2], "samples"),
-                                                (rows[3], "z ~ N(0, I)")])
-        due = self.quality is None or snap.step - self.quality[0] >= QUALITY_EVERY
-        if due and snap.step > 0:
+        self.samples_tab.show_samples(snap)
+        if snap.step > 0 and (self.quality is None or snap.step - self.quality[0] >= QUALITY_EVERY):
             self.measure_quality()
-        if self.quality is None:
-            self.quality_label.setText("Sample quality: measuring…")
-            return
-        step, q = self.quality
-        self.quality_label.setText(
-            f"<b>Fréchet distance</b> (FID in miniature, lower = closer to the data): <b>{q.frechet:.2f}</b><br>"
-            f"diversity of samples {q.diversity:.2f} vs data {q.data_diversity:.2f} · measured at step {step:,}")
+        self.samples_tab.show_quality(*(self.quality or (None, None)))
 
     def _render_comparison(self) -> None:
+        """The AE-vs-VAE maps take the place of the main map and grid while their tab is open."""
         on_tab = self.tabs.currentIndex() == TAB_COMPARE and bool(self.comparison)
         self.top_stack.setCurrentIndex(1 if on_tab else 0)
-        self.compare_samples.setVisible(bool(self.comparison))
         if not self.comparison:
             return
         extent = max(CodeMap.wanted_extent(snap) for snap, _ in self.comparison)
@@ -985,14 +849,7 @@ class VAEPanel(Panel):
             colour_by = self.colour_by if self.colour_by in snap.factors else "class"
             plot.show_codes(snap, colour_by, ellipses=False, prior=True, extent=extent)
         (ae, ae_quality), (vae, vae_quality) = self.comparison
-        if ae.image_side:
-            n = N_COMPARE_SAMPLES
-            self.compare_samples.show(image_grid(np.concatenate([ae.prior_samples[:n], vae.prior_samples[:n]]),
-                                                 ae.image_side, n))
-            rows = cell_centres(2, ae.image_side)
-            self.compare_samples.set_axis_labels(rows=[(rows[0], "autoencoder"), (rows[1], "VAE")])
-        self.compare_label.setText(f"Decodes of z ~ N(0, I). Fréchet distance to the data (lower is better): "
-                                   f"autoencoder <b>{ae_quality.frechet:.1f}</b> · VAE <b>{vae_quality.frechet:.1f}</b>")
+        self.compare_tab.show_result(ae, ae_quality, vae, vae_quality, N_COMPARE_SAMPLES)
 
     def _render_readout(self, snap: VAESnapshot) -> None:
         kind = "autoencoder (β = 0)" if snap.mode == "autoencoder" else f"VAE, β = {snap.beta:g}"

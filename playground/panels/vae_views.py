@@ -1,6 +1,8 @@
-"""The VAE panel's views: the latent map, pictures of images (manifold, strips, preview), the loss curves.
+"""The VAE panel's views: the latent map, pictures of images (grid, strips, preview), and the five tabs below them
+(interpolation, arithmetic, losses, samples, AE vs VAE).
 
-Each view is built once and redrawn from a :class:`VAESnapshot` (or from images the panel decoded itself). Images
+Each view is built once and redrawn from a :class:`VAESnapshot` (or from images the panel decoded itself); the tabs
+own their controls, and the panel connects them and keeps the state (which images, which α). Images
 are float32 pixels in [0, 1], ink bright on black, always drawn with fixed levels (0, 1) so a faint decode looks
 faint instead of being stretched to full contrast.
 """
@@ -12,8 +14,10 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider,
+                               QVBoxLayout, QWidget)
 
-from playground.models.vae import VAESnapshot
+from playground.models.vae import SampleQuality, VAESnapshot
 from playground.theme import Theme
 from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
@@ -264,7 +268,7 @@ class ImageView(ThemedPlot):
                     text.setText(wanted[i][1])
         self._fit()
 
-    def show(self, picture: np.ndarray) -> None:
+    def show_picture(self, picture: np.ndarray) -> None:
         show_image(self.image, picture)
         if picture.shape != self._shape:
             self._shape = picture.shape
@@ -328,20 +332,19 @@ class ManifoldView(ThemedPlot):
 
 # ---------------------------------------------------------------------------------------------------------------
 
-class LossCurves:
-    """ELBO, reconstruction and KL per step (training minibatch as a line, held-out set as dots), and the KL of each
-    latent dimension as bars: a dimension with KL ≈ 0 carries no information (it is 'switched off')."""
+class LossesTab(QWidget):
+    """ELBO, reconstruction and KL per step (the training minibatch in colour, the held-out set dashed), and the KL
+    of each latent dimension as bars: a dimension with KL ≈ 0 carries no information (it is 'switched off')."""
 
-    def __init__(self, theme: Theme) -> None:
-        # No axis titles: four plots share a tab, the x axis is the step and every y axis is in nats per image
-        # (the caption under them says so); the room goes to the curves, readable at presentation size.
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        # No axis titles: four plots share a tab, x is the step and every y is in nats per image (the caption says
+        # so); the room goes to the curves, readable at presentation size.
         self.elbo_plot = ThemedPlot(theme, title="ELBO ↑")
         self.recon_plot = ThemedPlot(theme, title="Reconstruction ↓")
         self.kl_plot = ThemedPlot(theme, title="KL")
         self.bars_plot = ThemedPlot(theme, title="KL per dimension")
         self.plots = (self.elbo_plot, self.recon_plot, self.kl_plot, self.bars_plot)
-        for plot in self.plots:
-            plot.setMouseEnabled(False, False)
         self.curves = {}
         for plot, key, k in ((self.elbo_plot, "elbo", 0), (self.recon_plot, "recon", 1), (self.kl_plot, "kl", 2)):
             self.curves[key] = plot.styled(pg.PlotDataItem(), lambda i, t, k=k: i.setPen(
@@ -351,6 +354,15 @@ class LossCurves:
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.7)
         self.bars_plot.styled(self.bars, lambda i, t: i.setOpts(brush=brush(t.color(2), 0.75), pen=None))
         self._n_bars = -1
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        for k, plot in enumerate(self.plots):
+            plot.setMouseEnabled(False, False)
+            grid.addWidget(plot, k // 2, k % 2)
+        caption = QLabel("nats per image, by step · colour: training batch · dashed: held-out images")
+        caption.setObjectName("Hint")
+        caption.setWordWrap(True)
+        grid.addWidget(caption, 2, 0, 1, 2)
 
     def apply_theme(self, theme: Theme) -> None:
         for plot in self.plots:
@@ -364,18 +376,199 @@ class LossCurves:
         self.bars.setOpts(x=dims, height=snap.kl_per_dim)
         if snap.latent_dim != self._n_bars:
             self._n_bars = snap.latent_dim
-            self.bars_plot.plot_item.getAxis("bottom").setTicks([[(float(d), f"z{_sub(d)}") for d in dims], []])
+            self.bars_plot.plot_item.getAxis("bottom").setTicks([[(float(d), f"z{subscript(d)}") for d in dims], []])
             self.bars_plot.setXRange(0.4, snap.latent_dim + 0.6, padding=0)
         top = float(snap.kl_per_dim.max()) if len(snap.kl_per_dim) else 1.0
         self.bars_plot.setYRange(0, max(top * 1.1, 0.5), padding=0)
 
 
-def _sub(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+class InterpolationTab(QWidget):
+    """Pick two images A and B; the strip decodes points along the latent path between their codes (top) and,
+    for comparison, cross-fades their pixels (bottom). α picks a point on the path for the preview."""
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.pick_a_button, self.pick_b_button = QPushButton("Pick A"), QPushButton("Pick B")
+        for button, which in ((self.pick_a_button, "A"), (self.pick_b_button, "B")):
+            button.setCheckable(True)
+            button.setToolTip(f"Then click a point on the latent map: that image becomes {which}")
+        self.random_pair_button = QPushButton("Random pair")
+        self.path_box = QComboBox()
+        self.path_box.addItem("straight line", "linear")
+        self.path_box.addItem("slerp (arc)", "slerp")
+        self.path_box.setToolTip("straight line: (1 − α)·A + α·B · slerp: along an arc, keeping the length of z "
+                                 "where the prior has its mass")
+        self.alpha_slider = QSlider(Qt.Orientation.Horizontal)
+        self.alpha_slider.setRange(0, 100)
+        self.alpha_label = QLabel()
+        self.view = ImageView(theme)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        for widget in (self.pick_a_button, self.pick_b_button, self.random_pair_button, self.path_box):
+            row.addWidget(widget)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addLayout(_slider_row("α", self.alpha_slider, self.alpha_label))
+        layout.addWidget(self.view, 1)
+
+    @property
+    def mode(self) -> str:
+        return self.path_box.currentData()
+
+    def show_walk(self, decoded: np.ndarray, crossfade: np.ndarray, side: int, alpha: float) -> None:
+        """``decoded`` and ``crossfade``: (frames, side·side) each, A first."""
+        n = len(decoded)
+        self.view.show_picture(image_grid(np.concatenate([decoded, crossfade]), side, n))
+        rows, cols = cell_centres(2, side), cell_centres(n, side)
+        self.view.set_axis_labels(rows=[(rows[0], "decoded"), (rows[1], "cross-fade")],
+                                  cols=[(cols[0], "A"), (cols[n // 2], "α = ½"), (cols[-1], "B")])
+        self.view.mark(cols[0] + alpha * (cols[-1] - cols[0]))
+
+
+class ArithmeticTab(QWidget):
+    """this + s × (mean code of one group − mean code of another): the strip walks s from −2 to 2."""
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.plus_box, self.minus_box = QComboBox(), QComboBox()
+        for box in (self.plus_box, self.minus_box):
+            box.setToolTip("A group of held-out images; the direction is the mean code of one group minus the "
+                           "other's")
+        self.pick_base_button = QPushButton("Pick image")
+        self.pick_base_button.setCheckable(True)
+        self.pick_base_button.setToolTip("Then click a point on the latent map: the image to change")
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_slider.setRange(-200, 200)
+        self.strength_label = QLabel()
+        self.view = ImageView(theme)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.pick_base_button)
+        row.addWidget(QLabel("+ s × ("))
+        row.addWidget(self.plus_box, 1)
+        row.addWidget(QLabel("−"))
+        row.addWidget(self.minus_box, 1)
+        row.addWidget(QLabel(")"))
+        layout.addLayout(row)
+        layout.addLayout(_slider_row("s", self.strength_slider, self.strength_label))
+        layout.addWidget(self.view, 1)
+
+    def set_groups(self, names: list[str], plus: str, minus: str) -> None:
+        for box, default in ((self.plus_box, plus), (self.minus_box, minus)):
+            box.blockSignals(True)
+            box.clear()
+            box.addItems(names)
+            box.setCurrentText(default)
+            box.blockSignals(False)
+
+    def show_walk(self, walk: np.ndarray, strengths: np.ndarray, side: int, strength: float) -> None:
+        """``walk``: the decodes at ``strengths`` (S, side·side); s = 0 is the image's own code."""
+        self.view.show_picture(image_grid(walk, side, len(walk)))
+        cols = cell_centres(len(walk), side)
+        self.view.set_axis_labels(cols=[(c, "this" if s == 0 else f"{s:+g}".replace("-", "−"))
+                                        for c, s in zip(cols, strengths) if s == int(s)])
+        span = strengths[-1] - strengths[0]
+        self.view.mark(cols[0] + (strength - strengths[0]) / span * (cols[-1] - cols[0]))
+
+
+class SamplesTab(QWidget):
+    """Held-out images above their reconstructions, decodes of z ~ N(0, I) below, and a Fréchet distance."""
+
+    def __init__(self, theme: Theme, parent=None) -> None:
+        super().__init__(parent)
+        self.view = ImageView(theme)
+        self.quality_label = QLabel()
+        self.quality_label.setWordWrap(True)
+        self.quality_label.setTextFormat(Qt.TextFormat.RichText)
+        self.quality_button = QPushButton("Measure now")
+        self.quality_button.setToolTip("Fréchet distance between 500 prior samples and 500 held-out images, in the "
+                                       "training images' 16 principal components (FID in miniature)")
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.quality_label, 1)
+        row.addWidget(self.quality_button)
+        layout.addLayout(row)
+
+    def show_samples(self, snap: VAESnapshot) -> None:
+        n_cols = len(snap.originals)
+        side = snap.image_side
+        rows = [snap.originals, snap.reconstructions, snap.prior_samples[:2 * n_cols]]
+        self.view.show_picture(image_grid(np.concatenate(rows), side, n_cols))
+        centres = cell_centres(4, side)
+        self.view.set_axis_labels(rows=[(centres[0], "input"), (centres[1], "output"), (centres[2], "samples"),
+                                        (centres[3], "z ~ N(0, I)")])
+
+    def show_quality(self, step: int | None, quality: SampleQuality | None) -> None:
+        if quality is None:
+            self.quality_label.setText("Sample quality: measuring…")
+            return
+        self.quality_label.setText(
+            f"<b>Fréchet distance</b> (FID in miniature, lower = closer to the data): <b>{quality.frechet:.2f}</b>"
+            f"<br>diversity of samples {quality.diversity:.2f} vs data {quality.data_diversity:.2f} · measured "
+            f"at step {step:,}")
+
+
+class CompareTab(QWidget):
+    """The button that trains an autoencoder and a VAE side by side, and their samples from N(0, I). (Their maps
+    need more room: the panel shows them in place of the main map and grid.)"""
+
+    def __init__(self, theme: Theme, steps: int, parent=None) -> None:
+        super().__init__(parent)
+        self.button = QPushButton(f"Train both ({steps:,} steps each)")
+        self.button.setToolTip("An autoencoder and a VAE, trained from scratch on the same data with the same "
+                               "network and seed")
+        self.progress = QProgressBar()
+        self.progress.hide()
+        self.samples = ImageView(theme)
+        self.samples.hide()
+        self.label = QLabel("Both are trained from scratch on the same data, with the same network and seed; their "
+                            "maps then replace the ones above, and their samples from N(0, I) appear here. The "
+                            "autoencoder's codes leave gaps, and points drawn from N(0, I) land in them.")
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        layout = QVBoxLayout(self)
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addWidget(self.progress, 1)
+        layout.addLayout(row)
+        layout.addWidget(self.samples, 1)
+        layout.addWidget(self.label)
+
+    def started(self, total: int) -> None:
+        self.button.setEnabled(False)
+        self.progress.setRange(0, total)
+        self.progress.setValue(0)
+        self.progress.setFormat("training the autoencoder, then the VAE: %p %")
+        self.progress.show()
+
+    def finished(self) -> None:
+        self.progress.hide()
+        self.button.setEnabled(True)
+
+    def show_result(self, ae: VAESnapshot, ae_quality: SampleQuality, vae: VAESnapshot,
+                    vae_quality: SampleQuality, n_samples: int) -> None:
+        self.samples.show()
+        if ae.image_side:
+            n = n_samples
+            self.samples.show_picture(image_grid(np.concatenate([ae.prior_samples[:n], vae.prior_samples[:n]]),
+                                         ae.image_side, n))
+            rows = cell_centres(2, ae.image_side)
+            self.samples.set_axis_labels(rows=[(rows[0], "autoencoder"), (rows[1], "VAE")])
+        self.label.setText(f"Decodes of z ~ N(0, I). Fréchet distance to the data (lower is better): autoencoder "
+                           f"<b>{ae_quality.frechet:.1f}</b> · VAE <b>{vae_quality.frechet:.1f}</b>")
+
+
+def _slider_row(name: str, slider: QSlider, readout: QLabel) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addWidget(QLabel(name))
+    row.addWidget(slider, 1)
+    row.addWidget(readout)
+    return row
 
 
 def subscript(n: int) -> str:
-    return _sub(n)
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def vector_text(z: np.ndarray, digits: int = 2) -> str:
@@ -385,7 +578,3 @@ def vector_text(z: np.ndarray, digits: int = 2) -> str:
 
 def finite_or_dash(value: float, fmt: str = ".1f") -> str:
     return format(value, fmt).replace("-", "−") if math.isfinite(value) else "–"
-
-
-def align_centre(label) -> None:
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 from playground import panels as registry
 from playground.models.vae import latent_path
@@ -39,7 +41,7 @@ def click_map(qtbot, panel, x: float, y: float) -> None:
     qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=position)
 
 
-def test_training_steps_update_the_map_curves_and_readout(panel, qtbot):
+def test_training_steps_update_the_map_grid_curves_and_readout(panel, qtbot):
     first = panel.last_snapshot
     panel.tabs.setCurrentIndex(vp.TAB_LOSSES)
     panel.step(30)
@@ -47,16 +49,12 @@ def test_training_steps_update_the_map_curves_and_readout(panel, qtbot):
     snap = panel.last_snapshot
     assert panel.map_plot.points.count == len(snap.latent_means) > 100
     assert not np.allclose(snap.latent_means, first.latent_means)
-    assert len(panel.curves.curves["elbo"].xData) == len(snap.loss_steps) == 50
-    assert len(panel.curves.curves["held_elbo"].xData) == len(snap.held_out_steps)
-    assert np.allclose(panel.curves.bars.opts["height"], snap.kl_per_dim)
+    assert len(panel.losses_tab.curves["elbo"].xData) == len(snap.loss_steps) == 50
+    assert len(panel.losses_tab.curves["held_elbo"].xData) == len(snap.held_out_steps)
+    assert np.allclose(panel.losses_tab.bars.opts["height"], snap.kl_per_dim)
     assert "step <b>50</b>" in panel.readout.text() and "ELBO" in panel.readout.text()
     spread, colours = image_stats(panel.grab().toImage())
     assert spread > 20 and colours > 50
-
-
-def test_the_manifold_is_one_image_of_the_decoded_grid(panel):
-    snap = panel.last_snapshot
     picture = shown(panel.manifold_plot)
     n, side = len(snap.manifold_values), snap.image_side
     assert picture.shape == (n * side, n * side) and picture.dtype == np.float32
@@ -78,6 +76,13 @@ def test_clicking_the_map_decodes_that_point_into_the_preview(panel, qtbot):
     wait_for_step(qtbot, panel, 30)
     later = panel.last_snapshot
     assert np.allclose(shown(panel.preview), later.decoder(panel.z)[0].reshape(later.image_side, -1))
+    # Dragging with the button held decodes all along the way.
+    plot = panel.map_plot
+    position = QPointF(plot.mapFromScene(plot.plot_item.vb.mapViewToScene(QPointF(-1.5, 2.0))))
+    QApplication.sendEvent(plot.viewport(), QMouseEvent(QEvent.Type.MouseMove, position, position,
+                                                        Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton,
+                                                        Qt.KeyboardModifier.NoModifier))
+    assert abs(panel.z[0] + 1.5) < 2 * pixel[0] and abs(panel.z[1] - 2.0) < 2 * pixel[1]
 
 
 def test_latent_sliders_drive_the_preview(panel):
@@ -98,16 +103,16 @@ def test_interpolation_strip_ends_are_the_decodes_of_a_and_b(panel, qtbot):
     a, b = panel.pair
     z_a, z_b = snap.latent_means[a], snap.latent_means[b]
     side = snap.image_side
-    picture = shown(panel.interpolation_view)
+    picture = shown(panel.interpolation_tab.view)
     assert picture.shape[1] == 1 + vp.N_FRAMES * (side + 1)                 # nine frames across, two rows
     assert np.allclose(cell(picture, 0, 0, side), snap.decoder(z_a)[0], atol=1e-6)
     assert np.allclose(cell(picture, 0, vp.N_FRAMES - 1, side), snap.decoder(z_b)[0], atol=1e-6)
     # The cross-fade row starts at image A itself and ends at image B.
     assert np.allclose(cell(picture, 1, 0, side), panel.pixels[a])
     assert np.allclose(cell(picture, 1, vp.N_FRAMES - 1, side), panel.pixels[b])
-    panel.alpha_slider.setValue(0)
+    panel.interpolation_tab.alpha_slider.setValue(0)
     assert np.allclose(shown(panel.preview).ravel(), snap.decoder(z_a)[0], atol=1e-6)
-    panel.alpha_slider.setValue(100)
+    panel.interpolation_tab.alpha_slider.setValue(100)
     assert np.allclose(shown(panel.preview).ravel(), snap.decoder(z_b)[0], atol=1e-6)
 
 
@@ -115,11 +120,11 @@ def test_slerp_and_straight_line_walks_differ(panel):
     panel.tabs.setCurrentIndex(vp.TAB_INTERPOLATE)
     panel.pair = (0, 1)
     snap = panel.last_snapshot
-    panel.path_box.setCurrentIndex(panel.path_box.findData("linear"))
-    linear = shown(panel.interpolation_view).copy()
+    panel.interpolation_tab.path_box.setCurrentIndex(panel.interpolation_tab.path_box.findData("linear"))
+    linear = shown(panel.interpolation_tab.view).copy()
     linear_path = panel.path_line.getData()
-    panel.path_box.setCurrentIndex(panel.path_box.findData("slerp"))
-    slerp = shown(panel.interpolation_view)
+    panel.interpolation_tab.path_box.setCurrentIndex(panel.interpolation_tab.path_box.findData("slerp"))
+    slerp = shown(panel.interpolation_tab.view)
     side = snap.image_side
     assert np.allclose(cell(linear, 0, 0, side), cell(slerp, 0, 0, side))
     assert not np.allclose(cell(linear, 0, 4, side), cell(slerp, 0, 4, side))
@@ -132,17 +137,17 @@ def test_picking_a_and_b_on_the_map(panel, qtbot):
     panel.tabs.setCurrentIndex(vp.TAB_INTERPOLATE)
     snap = panel.last_snapshot
     target = 7
-    panel.pick_a_button.click()
+    panel.interpolation_tab.pick_a_button.click()
     assert panel.picking == "A" and "→ A" in panel.map_plot.plot_item.titleLabel.text
     x, y = snap.latent_means[target]
     click_map(qtbot, panel, float(x), float(y))
-    assert panel.pair[0] == target and panel.picking is None and not panel.pick_a_button.isChecked()
+    assert panel.pair[0] == target and panel.picking is None and not panel.interpolation_tab.pick_a_button.isChecked()
 
 
 def test_latent_arithmetic_adds_the_attribute_direction(panel):
     panel.tabs.setCurrentIndex(vp.TAB_ARITHMETIC)
-    assert panel.plus_box.currentText() == "thick" and panel.minus_box.currentText() == "thin"
-    panel.strength_slider.setValue(150)
+    assert panel.arithmetic_tab.plus_box.currentText() == "thick" and panel.arithmetic_tab.minus_box.currentText() == "thin"
+    panel.arithmetic_tab.strength_slider.setValue(150)
     snap = panel.last_snapshot
     mu = snap.latent_means.astype(np.float64)
     thickness = snap.factors["thickness"]
@@ -151,7 +156,7 @@ def test_latent_arithmetic_adds_the_attribute_direction(panel):
     expected = mu[panel.base_index] + 1.5 * (mu[thick].mean(axis=0) - mu[thin].mean(axis=0))
     assert np.allclose(panel.z, expected)
     assert np.allclose(shown(panel.preview).ravel(), snap.decoder(expected)[0])
-    walk = shown(panel.walk_view)
+    walk = shown(panel.arithmetic_tab.view)
     side = snap.image_side
     centre = len(vp.STRENGTHS) // 2                                           # s = 0: the image's own code
     assert np.allclose(cell(walk, 0, centre, side), snap.decoder(mu[panel.base_index])[0], atol=1e-6)
@@ -197,17 +202,21 @@ def test_another_data_set_recolours_the_map_and_offers_its_factors(panel, qtbot)
     panel.colour_box.setCurrentText("scale")
     assert panel.map_key.isVisibleTo(panel) and "scale" in panel.map_key.text()
     assert len(panel.map_plot.points.colours()) > 5                      # a colour scale, not four classes
-    assert panel.plus_box.currentText() == "large" and panel.minus_box.currentText() == "small"
+    assert panel.arithmetic_tab.plus_box.currentText() == "large" and panel.arithmetic_tab.minus_box.currentText() == "small"
 
 
-@pytest.mark.parametrize("contents", ["empty", "not images"])
-def test_a_folder_without_images_changes_nothing_and_says_why(panel, qtbot, tmp_path, contents):
-    if contents == "not images":
-        (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
-        (tmp_path / "broken.png").write_bytes(b"\x89PNG not really")
-    panel.load_folder(str(tmp_path))
-    qtbot.waitUntil(lambda: panel.message_bar.isVisible())
-    assert "Nothing was loaded" in panel.message_bar.label.text()
+def test_a_folder_without_images_changes_nothing_and_says_why(panel, qtbot, tmp_path):
+    empty, junk = tmp_path / "empty", tmp_path / "junk"
+    empty.mkdir()
+    junk.mkdir()
+    (junk / "notes.txt").write_text("hello", encoding="utf-8")
+    (junk / "broken.png").write_bytes(b"\x89PNG not really")
+    for folder, reason in ((empty, "the folder is empty"), (junk, "broken.png")):
+        panel.message_bar.clear()
+        panel.load_folder(str(folder))
+        qtbot.waitUntil(lambda: panel.message_bar.isVisible())
+        text = panel.message_bar.label.text()
+        assert "Nothing was loaded" in text and reason in text
     panel.step(1)
     qtbot.waitUntil(lambda: panel.last_snapshot.step == 21)
     assert panel.last_snapshot.dataset_name == "digits" and panel.dataset_box.currentData() == "digits"
@@ -235,7 +244,7 @@ def test_ae_versus_vae_trains_both_and_shows_them_side_by_side(panel, qtbot):
     assert (ae.mode, vae.mode) == ("autoencoder", "vae") and ae.step == vae.step == 60
     assert panel.tabs.currentIndex() == vp.TAB_COMPARE and panel.top_stack.currentIndex() == 1
     assert panel.compare_maps[0].prior.isVisible()            # the prior drawn on the autoencoder's map too
-    assert "Fréchet" in panel.compare_label.text()
+    assert "Fréchet" in panel.compare_tab.label.text()
     panel.tabs.setCurrentIndex(vp.TAB_LOSSES)
     assert panel.top_stack.currentIndex() == 0
 
