@@ -13,8 +13,20 @@ from typing import Any, Callable, ClassVar
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
-from playground.models.base import (Call, Done, Fault, Pause, Play, Progress, Reset, SetParams, SetSpeed, Snapshot,
-                                    Step, validate_seed)
+from playground.models.base import (
+    Call,
+    Done,
+    Fault,
+    Pause,
+    Play,
+    Progress,
+    Reset,
+    SetParams,
+    SetSpeed,
+    Snapshot,
+    Step,
+    validate_seed,
+)
 from playground.panels.worker import ModelWorker
 from playground.resources import asset_text
 from playground.theme import Theme

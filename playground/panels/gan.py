@@ -7,12 +7,24 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models import gan as gm
 from playground.panels.base import Panel
 from playground.theme import Theme
+from playground.widgets.layout import group, rich_label
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import ThemedPlot, brush, pen
 
@@ -87,13 +99,8 @@ class GANPanel(Panel):
         self.preset_box.addItems(["(your own settings)", *gm.GAN_PRESETS])
         self.preset_box.setCurrentText(self.preset)
         self.preset_box.currentTextChanged.connect(self._preset_chosen)
-        self.story = QLabel()
-        self.story.setWordWrap(True)
-        self.story.setTextFormat(Qt.TextFormat.RichText)
-        preset_group = QGroupBox("Scene")
-        preset_layout = QVBoxLayout(preset_group)
-        preset_layout.addWidget(self.preset_box)
-        preset_layout.addWidget(self.story)
+        self.story = rich_label()
+        preset_group = group("Scene", self.preset_box, self.story)
 
         self.target_box = QComboBox()
         for name, target in gm.TARGETS.items():
@@ -138,25 +145,18 @@ class GANPanel(Panel):
         self.step_g_button.setToolTip("One generator update only")
         self.step_d_button.clicked.connect(lambda: self.call(lambda m: m.step_d(), "step D"))
         self.step_g_button.clicked.connect(lambda: self.call(lambda m: m.step_g(), "step G"))
-        train_group = QGroupBox("Training")
-        train_layout = QVBoxLayout(train_group)
-        train_layout.addWidget(self.train_form)
         row = QHBoxLayout()
         row.addWidget(self.step_d_button)
         row.addWidget(self.step_g_button)
-        train_layout.addLayout(row)
+        train_group = group("Training", self.train_form, row)
 
-        self.readout = QLabel()
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setObjectName("Readout")
-        readout_group = QGroupBox("Now")
-        QVBoxLayout(readout_group).addWidget(self.readout)
+        self.readout = rich_label(name="Readout")
+        readout_group = group("Now", self.readout)
 
         controls = QWidget()
         layout = QVBoxLayout(controls)
-        for group in (preset_group, model_group, train_group, readout_group):
-            layout.addWidget(group)
+        for box in (preset_group, model_group, train_group, readout_group):
+            layout.addWidget(box)
         layout.addStretch(1)
         return controls
 

@@ -7,15 +7,29 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QProgressBar, QPushButton, QSpinBox, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models.datasets import toy2d
 from playground.models.datasets.loaders import load_points_csv
 from playground.models.gmm import GMMSnapshot, GMMTrainer, component_log_pdf
 from playground.panels.base import Panel
 from playground.theme import Theme
+from playground.widgets.layout import group, rich_label
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
@@ -118,8 +132,7 @@ class GMMPanel(Panel):
                   help="Added to every variance so that no component can shrink to a single point"),
         ])
         self.model_form.edited.connect(self._model_param_edited)
-        model_group = QGroupBox("Model")
-        QVBoxLayout(model_group).addWidget(self.model_form)
+        model_group = group("Model", self.model_form)
 
         self.e_button = QPushButton("E-step")
         self.e_button.setToolTip("Recompute every point's responsibilities (colours)")
@@ -131,9 +144,7 @@ class GMMPanel(Panel):
         self.m_button.clicked.connect(lambda: self.call(lambda m: m.m_step_only(), "M-step"))
         self.em_button.clicked.connect(lambda: self.call(lambda m: m.em_step(), "E+M"))
         self.reinit_button.clicked.connect(lambda: self.reset())
-        self.phase_label = QLabel()
-        self.phase_label.setWordWrap(True)
-        self.phase_label.setTextFormat(Qt.TextFormat.RichText)
+        self.phase_label = rich_label()
         em_group = QGroupBox("EM")
         grid = QGridLayout(em_group)
         grid.addWidget(self.e_button, 0, 0)
@@ -172,17 +183,14 @@ class GMMPanel(Panel):
         view_form.addRow(self.choose_k_button)
         view_form.addRow(self.progress)
 
-        self.inspector = QLabel("Click a point to see its responsibilities and the M-step written out.")
-        self.inspector.setWordWrap(True)
-        self.inspector.setTextFormat(Qt.TextFormat.RichText)
-        self.inspector.setObjectName("Readout")
-        inspect_group = QGroupBox("Inspect a point")
-        QVBoxLayout(inspect_group).addWidget(self.inspector)
+        self.inspector = rich_label("Click a point to see its responsibilities and the M-step written out.",
+                                    name="Readout")
+        inspect_group = group("Inspect a point", self.inspector)
 
         controls = QWidget()
         layout = QVBoxLayout(controls)
-        for group in (data_group, model_group, em_group, view_group, inspect_group):
-            layout.addWidget(group)
+        for box in (data_group, model_group, em_group, view_group, inspect_group):
+            layout.addWidget(box)
         layout.addStretch(1)
         return controls
 

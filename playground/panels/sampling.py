@@ -6,14 +6,23 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QLabel, QPushButton,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models import sampling as sm
 from playground.models.distributions import from_dict
 from playground.panels.base import Panel
 from playground.panels.sampling_editors import EDITOR_FACTORIES, DrawnEditor, editor_for
 from playground.theme import Theme
+from playground.widgets.layout import group, rich_label
 from playground.widgets.plots import ThemedPlot, brush, log_ticks, pen
 
 DRAW_BUTTONS = (1, 10, 100, 10_000, 1_000_000)
@@ -105,10 +114,7 @@ class SamplingPanel(Panel):
         self.batch_box.setCurrentIndex(BATCH_CHOICES.index(self.batch))
         self.batch_box.currentIndexChanged.connect(self._batch_chosen)
 
-        distribution_group = QGroupBox("Distribution")
-        dist_layout = QVBoxLayout(distribution_group)
-        dist_layout.addWidget(self.preset_box)
-        dist_layout.addWidget(self.editor_stack)
+        distribution_group = group("Distribution", self.preset_box, self.editor_stack)
 
         sampler_group = QGroupBox("Sampler")
         sampler_form = QFormLayout(sampler_group)
@@ -125,17 +131,13 @@ class SamplingPanel(Panel):
             draw_layout.addWidget(button, i // 3, i % 3)
             self.draw_buttons[n] = button
 
-        self.readout = QLabel()
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setObjectName("Readout")
-        readout_group = QGroupBox("What the samples say")
-        QVBoxLayout(readout_group).addWidget(self.readout)
+        self.readout = rich_label(name="Readout")
+        readout_group = group("What the samples say", self.readout)
 
         controls = QWidget()
         layout = QVBoxLayout(controls)
-        for group in (distribution_group, sampler_group, draw_group, readout_group):
-            layout.addWidget(group)
+        for box in (distribution_group, sampler_group, draw_group, readout_group):
+            layout.addWidget(box)
         layout.addStretch(1)
         return controls
 
