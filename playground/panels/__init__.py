@@ -26,6 +26,7 @@ PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("gmm", "GMM-EM", "gmm.svg", "playground.panels.gmm", "GMMPanel"),
     PanelEntry("gan", "GAN 1-D", "gan.svg", "playground.panels.gan", "GANPanel"),
     PanelEntry("vae", "VAE", "vae.svg", "playground.panels.vae", "VAEPanel"),
+    PanelEntry("diffusion", "Diffusion", "diffusion.svg", "playground.panels.diffusion", "DiffusionPanel"),
     PanelEntry("markov", "Markov text", "markov.svg", "playground.panels.markov", "MarkovPanel"),
 )
 

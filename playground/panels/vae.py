@@ -14,16 +14,49 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, Slot
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFileDialog, QGridLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QPushButton, QSlider, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from playground.models.base import validate_seed
 from playground.models.datasets.images import IMAGE_SETS, ImageSet, load_image_folder
-from playground.models.vae import LIKELIHOODS, N_SHOW, VAESnapshot, VAETrainer, latent_path
+from playground.models.vae import (
+    LIKELIHOODS,
+    N_SHOW,
+    VAESnapshot,
+    VAETrainer,
+    latent_path,
+)
 from playground.panels.base import Panel
-from playground.panels.vae_views import (ArithmeticTab, CodeMap, CompareTab, ImageView, InterpolationTab, LossesTab,
-                                         ManifoldView, SamplesTab, bold_font, finite_or_dash, subscript, vector_text)
+from playground.panels.vae_views import (
+    ArithmeticTab,
+    CodeMap,
+    CompareTab,
+    ImageView,
+    InterpolationTab,
+    LossesTab,
+    ManifoldView,
+    SamplesTab,
+    bold_font,
+    finite_or_dash,
+    subscript,
+    vector_text,
+)
 from playground.theme import Theme
+from playground.widgets.layout import group, rich_label
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import brush, pen
 
@@ -106,6 +139,7 @@ class VAEPanel(Panel):
         self._quality_pending = False
         self.comparison: list | None = None
         self._n_changes = 0
+        self._shown_mode = ""
         self._pair_rng = np.random.default_rng(self.seed)
         return self._make_model(self.applied, self.seed)
 
@@ -137,7 +171,7 @@ class VAEPanel(Panel):
         for key, choices in (("latent_dim", LATENT_DIMS), ("hidden", HIDDEN_WIDTHS), ("batch_size", BATCH_SIZES)):
             if settings[key] not in choices or isinstance(settings[key], bool):
                 raise ValueError(f"a saved {key} of {settings[key]!r} is not one of the choices")
-        model = self._make_model(settings, int(state.get("seed", self.seed)))   # validates β, lr, likelihood
+        model = self._make_model(settings, validate_seed(state.get("seed", self.seed)))   # checks β, lr, likelihood
         super().restore_state(state)
         self.model = model
         self.applied = settings
@@ -161,14 +195,8 @@ class VAEPanel(Panel):
         self.open_button = QPushButton("Open image folder…")
         self.open_button.setToolTip("PNG or JPEG files, made 16×16 grayscale; each sub-folder's name is a class")
         self.open_button.clicked.connect(self._open_folder_dialog)
-        self.data_note = QLabel()
-        self.data_note.setWordWrap(True)
-        self.data_note.setObjectName("Hint")
-        data_group = QGroupBox("Data")
-        data_layout = QVBoxLayout(data_group)
-        data_layout.addWidget(self.dataset_box)
-        data_layout.addWidget(self.open_button)
-        data_layout.addWidget(self.data_note)
+        self.data_note = rich_label(name="Hint")
+        data_group = group("Data", self.dataset_box, self.open_button, self.data_note)
 
         self.ae_button = QPushButton("Autoencoder")
         self.vae_button = QPushButton("VAE")
@@ -196,10 +224,7 @@ class VAEPanel(Panel):
                   help="bernoulli: each pixel is a coin with P(ink) · gaussian: each pixel is N(mean, σ²)"),
         ])
         self.model_form.edited.connect(self._form_edited)
-        model_group = QGroupBox("Model")
-        model_layout = QVBoxLayout(model_group)
-        model_layout.addLayout(mode_row)
-        model_layout.addWidget(self.model_form)
+        model_group = group("Model", mode_row, self.model_form)
 
         self.train_form = ParamForm([
             Param("lr", "Learning rate", DEFAULTS["lr"], help=f"Adam's step size, above 0 and at most {MAX_LR:g}"),
@@ -207,8 +232,7 @@ class VAEPanel(Panel):
                   choices=tuple(str(b) for b in BATCH_SIZES), help="Images per training step"),
         ])
         self.train_form.edited.connect(self._form_edited)
-        train_group = QGroupBox("Training")
-        QVBoxLayout(train_group).addWidget(self.train_form)
+        train_group = group("Training", self.train_form)
 
         self.colour_box = QComboBox()
         self.colour_box.setToolTip("Colour each code by its class, or by a factor that drew the image")
@@ -217,17 +241,15 @@ class VAEPanel(Panel):
         self.ellipse_check.setToolTip("VAE: each image's code is a Gaussian N(μ, σ²); its 1σ outline")
         self.ellipse_check.setChecked(True)
         self.ellipse_check.toggled.connect(self._redraw)
-        map_group = QGroupBox("Latent map")
-        map_layout = QGridLayout(map_group)
-        map_layout.addWidget(QLabel("Colour by"), 0, 0)
-        map_layout.addWidget(self.colour_box, 0, 1)
-        map_layout.addWidget(self.ellipse_check, 1, 0, 1, 2)
+        colour_row = QHBoxLayout()
+        colour_row.addWidget(QLabel("Colour by"))
+        colour_row.addWidget(self.colour_box, 1)
+        map_group = group("Latent map", colour_row, self.ellipse_check)
 
         self.sliders: list[QSlider] = []
         self.slider_labels: list[QLabel] = []
         self.slider_values: list[QLabel] = []
-        slider_group = QGroupBox("Latent point z")
-        slider_grid = QGridLayout(slider_group)
+        slider_grid = QGridLayout()
         for d in range(max(LATENT_DIMS)):
             slider = QSlider(Qt.Orientation.Horizontal)
             slider.setRange(-SLIDER_STEPS // 2, SLIDER_STEPS // 2)
@@ -244,18 +266,15 @@ class VAEPanel(Panel):
         self.centre_button = QPushButton("Back to z = 0")
         self.centre_button.clicked.connect(lambda: self.set_z(np.zeros_like(self.z), "the centre of the latent space"))
         slider_grid.addWidget(self.centre_button, max(LATENT_DIMS), 0, 1, 3)
+        slider_group = group("Latent point z", slider_grid)
 
-        self.readout = QLabel()
-        self.readout.setWordWrap(True)
-        self.readout.setTextFormat(Qt.TextFormat.RichText)
-        self.readout.setObjectName("Readout")
-        readout_group = QGroupBox("Now")
-        QVBoxLayout(readout_group).addWidget(self.readout)
+        self.readout = rich_label(name="Readout")
+        readout_group = group("Now", self.readout)
 
         controls = QWidget()
         layout = QVBoxLayout(controls)
-        for group in (data_group, model_group, train_group, map_group, slider_group, readout_group):
-            layout.addWidget(group)
+        for box in (data_group, model_group, train_group, map_group, slider_group, readout_group):
+            layout.addWidget(box)
         layout.addStretch(1)
         return controls
 
@@ -273,12 +292,12 @@ class VAEPanel(Panel):
             i.setSize(t.marker * 1.6), i.setBrush(brush(t.background)), i.setPen(pen(t, t.foreground, width=1.0))))
         self.cursor = mp.styled(pg.ScatterPlotItem(symbol="crosshair", pxMode=True), lambda i, t: (
             i.setSize(t.marker * 3.2), i.setBrush(None), i.setPen(pen(t, t.foreground, width=1.0))))
+        for item in (self.path_line, self.arrow_line, self.ends, *self.end_labels.values(), self.cursor):
+            item.setZValue(20)   # above the class names
         mp.viewport().installEventFilter(self)
         mp.setToolTip("Dots: the codes μ of held-out images. Dashed circles: the prior N(0, I) at 1σ and 2σ. "
                       "Click or drag anywhere to decode that point.")
-        self.map_key = QLabel()
-        self.map_key.setTextFormat(Qt.TextFormat.RichText)
-        self.map_key.setWordWrap(True)
+        self.map_key = rich_label()
         map_box = QWidget()
         map_layout = QVBoxLayout(map_box)
         map_layout.setContentsMargins(0, 0, 0, 0)
@@ -293,10 +312,8 @@ class VAEPanel(Panel):
         self.manifold_plot.viewport().installEventFilter(self)
 
         self.preview = ImageView(t, title="Decoded image")
-        self.z_label = QLabel()
+        self.z_label = rich_label()
         self.z_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.z_label.setWordWrap(True)
-        self.z_label.setTextFormat(Qt.TextFormat.RichText)
         preview_box = QWidget()
         preview_layout = QVBoxLayout(preview_box)
         preview_layout.setContentsMargins(0, 0, 0, 0)
@@ -412,10 +429,16 @@ class VAEPanel(Panel):
         self._show_mode("autoencoder" if settings["beta"] == 0 else "vae")
 
     def _show_mode(self, mode: str) -> None:
+        if mode == self._shown_mode:
+            return   # render() calls this every frame; a font change would re-lay out the column
+        self._shown_mode = mode
         for button, its_mode in ((self.ae_button, "autoencoder"), (self.vae_button, "vae")):
             button.blockSignals(True)
             button.setChecked(mode == its_mode)
             button.blockSignals(False)
+            font = button.font()
+            font.setBold(mode == its_mode)   # some themes draw a checked button barely differently
+            button.setFont(font)
         self.ellipse_check.setEnabled(mode == "vae")
 
     @Slot(str, object)
@@ -527,9 +550,8 @@ class VAEPanel(Panel):
         x, y = float(self.z[0]), float(self.z[1])
         self.cursor.setData([x], [y])
         self.manifold_cursor.setData([x], [y])
-        more = " (other coordinates from the sliders)" if snap.latent_dim > 2 else ""
         self.z_label.setText(f"<span style='font-size:{self.theme.font_size * 1.05:.1f}pt'><b>z = "
-                             f"{vector_text(self.z)}</b></span><br>{self.z_source}{more}")
+                             f"{vector_text(self.z)}</b></span><br>{self.z_source}")
 
     # --- mouse: decode anywhere, pick A, B or the image to change ---------------------------------------------
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
@@ -682,7 +704,8 @@ class VAEPanel(Panel):
         self._render_map_title(snap)
         self._render_map_key(snap)
         self.manifold_plot.show_manifold(snap)
-        self.manifold_plot.set_labels(title="Decoded grid" if vae else "Decoded grid (autoencoder)")
+        rest = f" (z{subscript(3)}… = 0)" if snap.latent_dim > 2 else ""   # the grid is a slice through z₁, z₂
+        self.manifold_plot.set_labels(title=("Decoded grid" if vae else "Decoded grid (autoencoder)") + rest)
         self._show_preview(snap)
         tab = self.tabs.currentIndex()
         self._render_interpolation(snap, visible=tab == TAB_INTERPOLATE)
@@ -699,12 +722,14 @@ class VAEPanel(Panel):
             self.z = np.zeros(snap.latent_dim)
             self.z_source = "the centre of the latent space"
             self._show_slider_rows(snap.latent_dim)
+            self._forget_comparison()
         key = data_key(snap.dataset_name, snap.image_side, snap.labels, snap.label_names)
         if key == self.shown_key:
             return
         self.shown_key = key
         self.pair, self.base_index = self._default_pair(snap), 0
         self.quality = None
+        self._forget_comparison()
         self._fill_colour_box(snap)
         self._fill_groups(snap)
         self.data_note.setText(f"{snap.image_side}×{snap.image_side} images · the map shows {len(snap.labels):,} "
@@ -712,6 +737,13 @@ class VAEPanel(Panel):
         if key != self.pixels_key and not self._pixels_pending:
             self._pixels_pending = True
             self.call(shown_pixels, "held-out pixels", on_done=self._pixels_arrived)
+
+    def _forget_comparison(self) -> None:
+        """An AE-vs-VAE result belongs to the data and latent size it was trained with."""
+        if self.comparison is not None:
+            self.comparison = None
+            self.compare_tab.clear()
+            self._render_comparison()
 
     def _pixels_arrived(self, result: tuple[tuple, np.ndarray]) -> None:
         self._pixels_pending = False
@@ -761,13 +793,16 @@ class VAEPanel(Panel):
             what = "the image to change" if self.picking == "base" else self.picking
             self.map_plot.set_labels(title=f"Click a point → {what}")
         else:
-            autoencoder = snap is not None and snap.mode == "autoencoder"
-            self.map_plot.set_labels(title="Latent map (autoencoder)" if autoencoder else "Latent map")
+            title = "Latent map (autoencoder)" if snap is not None and snap.mode == "autoencoder" else "Latent map"
+            if snap is not None and snap.latent_dim > 2:
+                title += f" (z{subscript(1)}, z{subscript(2)} of {snap.latent_dim})"
+            self.map_plot.set_labels(title=title)
 
     def _render_map_key(self, snap: VAESnapshot) -> None:
         if self.colour_by in snap.factors:
-            self.map_key.setText(f"colour = {self.colour_by}: <span style='color:#440154'>■</span> low → "
-                                 "<span style='color:#21908C'>■</span> → <span style='color:#FDE725'>■</span> high")
+            swatch = "<span style='color:{}'>■</span>".format   # viridis at 0, ½ and 1
+            self.map_key.setText(f"colour = {self.colour_by}: {swatch('#440154')} low → {swatch('#21908C')} → "
+                                 f"{swatch('#FDE725')} high")
         self.map_key.setVisible(self.colour_by in snap.factors)
 
     def _path(self, snap: VAESnapshot, steps: int) -> np.ndarray:
@@ -834,7 +869,8 @@ class VAEPanel(Panel):
         if not snap.image_side:
             return
         self.samples_tab.show_samples(snap)
-        if snap.step > 0 and (self.quality is None or snap.step - self.quality[0] >= QUALITY_EVERY):
+        measured = self.quality[0] if self.quality else None
+        if snap.step > 0 and (measured is None or not 0 <= snap.step - measured < QUALITY_EVERY):
             self.measure_quality()
         self.samples_tab.show_quality(*(self.quality or (None, None)))
 
@@ -852,9 +888,16 @@ class VAEPanel(Panel):
         self.compare_tab.show_result(ae, ae_quality, vae, vae_quality, N_COMPARE_SAMPLES)
 
     def _render_readout(self, snap: VAESnapshot) -> None:
-        kind = "autoencoder (β = 0)" if snap.mode == "autoencoder" else f"VAE, β = {snap.beta:g}"
-        held = finite_or_dash(float(snap.held_out_elbo_history[-1])) if len(snap.held_out_elbo_history) else "–"
+        def last(history: np.ndarray) -> str:
+            return finite_or_dash(float(history[-1])) if len(history) else "–"
+
+        if snap.mode == "autoencoder":
+            self.readout.setText(f"step <b>{snap.step:,}</b> · autoencoder (β = 0)<br>"
+                                 f"reconstruction <b>{finite_or_dash(snap.recon)}</b> nats "
+                                 f"(held-out {last(snap.held_out_recon_history)})<br>"
+                                 "no KL term: nothing shapes the codes")
+            return
         self.readout.setText(
-            f"step <b>{snap.step:,}</b> · {kind}<br>"
-            f"ELBO <b>{finite_or_dash(snap.elbo)}</b> (held-out {held}) nats<br>"
+            f"step <b>{snap.step:,}</b> · VAE, β = {snap.beta:g}<br>"
+            f"ELBO <b>{finite_or_dash(snap.elbo)}</b> nats (held-out {last(snap.held_out_elbo_history)})<br>"
             f"= −(reconstruction {finite_or_dash(snap.recon)} + KL {finite_or_dash(snap.kl)})")

@@ -14,11 +14,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSlider,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models.vae import SampleQuality, VAESnapshot
 from playground.theme import Theme
+from playground.widgets.layout import rich_label
 from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
 
@@ -317,12 +327,15 @@ class ManifoldView(ThemedPlot):
 
     def show_manifold(self, snap: VAESnapshot) -> None:
         values, side = snap.manifold_values, snap.image_side
+        if not side:   # images that are not square cannot be tiled
+            self.image.clear()
+            return
         n = len(values)
         # Rows come from the top (z₂ = +extent); the plot's y axis points up, so the picture is flipped.
         picture = snap.manifold.reshape(n, n, side, side).transpose(0, 2, 1, 3).reshape(n * side, n * side)
         show_image(self.image, picture[::-1])
         spacing = float(values[1] - values[0]) if n > 1 else 1.0
-        geometry = (float(values[0]), spacing, n)
+        geometry = (float(values[0]), spacing, n, side)   # setRect scales by the picture's size in pixels
         if geometry != self._geometry:
             self._geometry = geometry
             low, width = geometry[0] - spacing / 2, n * spacing
@@ -359,9 +372,8 @@ class LossesTab(QWidget):
         for k, plot in enumerate(self.plots):
             plot.setMouseEnabled(False, False)
             grid.addWidget(plot, k // 2, k % 2)
-        caption = QLabel("nats per image, by step · colour: training batch · dashed: held-out images")
-        caption.setObjectName("Hint")
-        caption.setWordWrap(True)
+        caption = rich_label("nats per image, by step · colour: training batch · dashed: held-out images",
+                             name="Hint")
         grid.addWidget(caption, 2, 0, 1, 2)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -369,6 +381,10 @@ class LossesTab(QWidget):
             plot.apply_theme(theme)
 
     def show_losses(self, snap: VAESnapshot) -> None:
+        # An autoencoder trains only the reconstruction; its "KL" is that of encoder outputs nothing trains.
+        unused = " (unused at β = 0)" if snap.mode == "autoencoder" else ""
+        self.elbo_plot.set_labels(title="ELBO ↑" + unused)
+        self.kl_plot.set_labels(title="KL" + unused)
         for key in ("elbo", "recon", "kl"):
             self.curves[key].setData(snap.loss_steps, getattr(snap, f"{key}_history"))
             self.curves["held_" + key].setData(snap.held_out_steps, getattr(snap, f"held_out_{key}_history"))
@@ -477,9 +493,7 @@ class SamplesTab(QWidget):
     def __init__(self, theme: Theme, parent=None) -> None:
         super().__init__(parent)
         self.view = ImageView(theme)
-        self.quality_label = QLabel()
-        self.quality_label.setWordWrap(True)
-        self.quality_label.setTextFormat(Qt.TextFormat.RichText)
+        self.quality_label = rich_label()
         self.quality_button = QPushButton("Measure now")
         self.quality_button.setToolTip("Fréchet distance between 500 prior samples and 500 held-out images, in the "
                                        "training images' 16 principal components (FID in miniature)")
@@ -513,6 +527,10 @@ class CompareTab(QWidget):
     """The button that trains an autoencoder and a VAE side by side, and their samples from N(0, I). (Their maps
     need more room: the panel shows them in place of the main map and grid.)"""
 
+    INTRO = ("Both are trained from scratch on the same data, with the same network and seed; their maps then "
+             "replace the ones above, and their samples from N(0, I) appear here. The autoencoder's codes leave "
+             "gaps, and points drawn from N(0, I) land in them.")
+
     def __init__(self, theme: Theme, steps: int, parent=None) -> None:
         super().__init__(parent)
         self.button = QPushButton(f"Train both ({steps:,} steps each)")
@@ -522,11 +540,7 @@ class CompareTab(QWidget):
         self.progress.hide()
         self.samples = ImageView(theme)
         self.samples.hide()
-        self.label = QLabel("Both are trained from scratch on the same data, with the same network and seed; their "
-                            "maps then replace the ones above, and their samples from N(0, I) appear here. The "
-                            "autoencoder's codes leave gaps, and points drawn from N(0, I) land in them.")
-        self.label.setWordWrap(True)
-        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label = rich_label(self.INTRO)
         layout = QVBoxLayout(self)
         row = QHBoxLayout()
         row.addWidget(self.button)
@@ -534,6 +548,10 @@ class CompareTab(QWidget):
         layout.addLayout(row)
         layout.addWidget(self.samples, 1)
         layout.addWidget(self.label)
+
+    def clear(self) -> None:
+        self.samples.hide()
+        self.label.setText(self.INTRO)
 
     def started(self, total: int) -> None:
         self.button.setEnabled(False)

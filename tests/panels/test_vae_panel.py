@@ -146,7 +146,8 @@ def test_picking_a_and_b_on_the_map(panel, qtbot):
 
 def test_latent_arithmetic_adds_the_attribute_direction(panel):
     panel.tabs.setCurrentIndex(vp.TAB_ARITHMETIC)
-    assert panel.arithmetic_tab.plus_box.currentText() == "thick" and panel.arithmetic_tab.minus_box.currentText() == "thin"
+    tab = panel.arithmetic_tab
+    assert tab.plus_box.currentText() == "thick" and tab.minus_box.currentText() == "thin"
     panel.arithmetic_tab.strength_slider.setValue(150)
     snap = panel.last_snapshot
     mu = snap.latent_means.astype(np.float64)
@@ -202,7 +203,17 @@ def test_another_data_set_recolours_the_map_and_offers_its_factors(panel, qtbot)
     panel.colour_box.setCurrentText("scale")
     assert panel.map_key.isVisibleTo(panel) and "scale" in panel.map_key.text()
     assert len(panel.map_plot.points.colours()) > 5                      # a colour scale, not four classes
-    assert panel.arithmetic_tab.plus_box.currentText() == "large" and panel.arithmetic_tab.minus_box.currentText() == "small"
+    tab = panel.arithmetic_tab
+    assert tab.plus_box.currentText() == "large" and tab.minus_box.currentText() == "small"
+    # 3×3 patterns: a grid of smaller images still covers the same stretch of latent space.
+    panel.dataset_box.setCurrentIndex(panel.dataset_box.findData("patterns"))
+    qtbot.waitUntil(lambda: panel.last_snapshot.dataset_name == "patterns")
+    image = panel.manifold_plot.image
+    values = panel.last_snapshot.manifold_values
+    half_cell = (values[1] - values[0]) / 2
+    covered = image.mapRectToParent(image.boundingRect())
+    assert covered.left() == pytest.approx(values[0] - half_cell) and covered.width() == pytest.approx(
+        values[-1] - values[0] + 2 * half_cell)
 
 
 def test_a_folder_without_images_changes_nothing_and_says_why(panel, qtbot, tmp_path):
@@ -247,6 +258,10 @@ def test_ae_versus_vae_trains_both_and_shows_them_side_by_side(panel, qtbot):
     assert "Fréchet" in panel.compare_tab.label.text()
     panel.tabs.setCurrentIndex(vp.TAB_LOSSES)
     assert panel.top_stack.currentIndex() == 0
+    # The result belongs to the latent size it was trained with.
+    panel.model_form.controls["latent_dim"].setCurrentText("3")
+    qtbot.waitUntil(lambda: panel.last_snapshot.latent_dim == 3)
+    assert panel.comparison is None and not panel.compare_tab.samples.isVisibleTo(panel)
 
 
 def test_vae_panel_state_round_trips(qtbot, settings):
