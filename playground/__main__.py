@@ -48,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps < 0:
         print("playground: --steps must be ≥ 0", file=sys.stderr)
         return 2
+    if args.seed is not None and not 0 <= args.seed < 2**31:
+        print(f"playground: --seed must be between 0 and {2**31 - 1}, not {args.seed}", file=sys.stderr)
+        return 2
 
     # One binding for pyqtgraph and everything else, chosen before any of them is imported.
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")

@@ -247,9 +247,13 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
             speed = cmd.steps_per_second
             next_step_due = clock()
         elif isinstance(cmd, Reset):
-            if cmd.seed is not None:
-                model.set_seed(cmd.seed) if hasattr(model, "set_seed") else setattr(model, "seed", cmd.seed)
-            model.reset()
+            try:
+                if cmd.seed is not None:
+                    model.set_seed(cmd.seed) if hasattr(model, "set_seed") else setattr(model, "seed", cmd.seed)
+                model.reset()
+            except Exception as exc:  # noqa: BLE001 - a bad seed or a broken reset is reported, not fatal
+                yield fault(f"reset failed: {exc}", bad_input=isinstance(exc, ValueError))
+                return
             pending_steps, dirty = 0, True
             good = model.checkpoint() if can_checkpoint else None
         elif isinstance(cmd, SetParams):
@@ -257,6 +261,9 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 model.set_params(**cmd.params)
             except ValueError as exc:
                 yield Fault(str(exc), bad_input=True)  # set_params left the model untouched: nothing to restore
+            except Exception as exc:  # noqa: BLE001
+                yield fault(f"changing {', '.join(cmd.params)} failed: {type(exc).__name__}: {exc}")
+                return
             dirty = True
         elif isinstance(cmd, Call):
             try:
@@ -292,6 +299,16 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
 
     deferred: list[Any] = []
 
+    def give_back(pending: list[Any]) -> None:
+        """Leaving on Quit: whatever was set aside goes back on the queue, ahead of what is still there, so the
+        owner can hand it to the next loop instead of losing it."""
+        rest: list[Any] = []
+        pull_into(rest)
+        for command in pending + rest:
+            if not isinstance(command, Quit):
+                commands.put(command)
+        pending.clear()
+
     def pull_into(pending: list[Any]) -> None:
         while True:
             try:
@@ -319,6 +336,7 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                     except queue.Empty:
                         break
                 if isinstance(cmd, Quit):
+                    give_back(deferred)
                     return
                 yield from handle(cmd)
                 idle, timeout = False, None
@@ -359,7 +377,12 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
             now = clock()
             discrete_done = pending_steps == 0 and not playing
             if (took or dirty) and (now - last_yield >= frame_interval or discrete_done or dirty):
-                snap = model.snapshot()
+                try:
+                    snap = model.snapshot()
+                except Exception as exc:  # noqa: BLE001
+                    yield fault(f"the model could not describe itself at step {steps_taken()}: "
+                                f"{type(exc).__name__}: {exc}")
+                    snap = model.snapshot()
                 bad = first_nonfinite(snap)
                 if bad is not None:
                     yield fault(f"the model diverged at step {snap.step}: '{bad}' became NaN or infinite. "
@@ -377,6 +400,7 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 now = clock()
                 last_yield = now - min(now - handed_over, 0.6 * frame_interval)
     except _QuitRequested:
+        give_back(deferred)
         return
 
 

@@ -58,7 +58,12 @@ class Panel(QWidget):
         self.last_snapshot: Snapshot | None = None
         self.last_render_seconds = 0.0
         self._rate_window: deque[tuple[float, int]] = deque(maxlen=40)
-        self._pending_calls: dict[str, Callable[[Any], None]] = {}
+        # Calls sent but not yet answered, oldest first: (label, the Call, what to do with its result). A call cut
+        # off because the panel was hidden is sent again when it is shown, so no button stays "busy" for ever.
+        self._pending_calls: list[tuple[str, Call, Callable[[Any], None] | None]] = []
+        # Commands given while the panel has no worker (hidden, or a timer firing after it was hidden). They wait
+        # for the next activate() instead of starting a thread behind the visible panel's back.
+        self._held: list[Any] = []
         self.model = self.create_model()
 
         self.message_bar = MessageBar(self)
@@ -152,6 +157,9 @@ class Panel(QWidget):
         worker.wake.connect(self._on_wake)
         self.worker = worker
         self._rate_window.clear()
+        held, self._held = self._held, []
+        for command in held:
+            worker.send(command)
         worker.start()
 
     def deactivate(self) -> None:
@@ -165,12 +173,17 @@ class Panel(QWidget):
             worker.wait()
         events, latest = worker.take()
         self._handle(events, latest)
+        # What the worker had not got to yet (run() puts back what it had set aside) waits for the next activate();
+        # a call it was in the middle of is sent again first.
+        unsent = [c for c in worker.unsent_commands() if not isinstance(c, Quit)]
+        interrupted = [call for _, call, _ in self._pending_calls if not any(c is call for c in unsent)]
+        self._held = interrupted + unsent + self._held
 
     def send(self, command: Any) -> None:
         if self.worker is None:
-            self.activate()
-        assert self.worker is not None
-        self.worker.send(command)
+            self._held.append(command)
+        else:
+            self.worker.send(command)
 
     def replace_model(self, model: Any) -> None:
         """Swap in a new model (a structural change). The old worker is stopped first."""
@@ -198,7 +211,7 @@ class Panel(QWidget):
 
     def reset(self, seed: int | None = None) -> None:
         if seed is not None:
-            self.seed = int(seed)
+            self.seed = validate_seed(seed)
         self.message_bar.clear()
         self.send(Reset(seed=self.seed))
 
@@ -211,9 +224,9 @@ class Panel(QWidget):
 
     def call(self, fn: Callable[[Any], Any], label: str, on_done: Callable[[Any], None] | None = None) -> None:
         """Run ``fn(model)`` on the worker; ``on_done(result)`` runs on the UI thread afterwards."""
-        if on_done is not None:
-            self._pending_calls[label] = on_done
-        self.send(Call(fn, label))
+        command = Call(fn, label)
+        self._pending_calls.append((label, command, on_done))
+        self.send(command)
 
     def _set_playing(self, playing: bool) -> None:
         if playing != self.playing:
@@ -227,25 +240,53 @@ class Panel(QWidget):
             return
         worker = self.worker
         events, latest = worker.take()
-        self._handle(events, latest)
-        if latest is not None:
-            # Paint events for what render() changed are already queued; report the frame once they have run.
-            QTimer.singleShot(0, worker.frame_drawn)
+        try:
+            self._handle(events, latest)
+        finally:
+            if latest is not None:
+                # Paint events for what render() changed are already queued; report the frame once they have run.
+                QTimer.singleShot(0, worker.frame_drawn)
+            if worker.crash is not None:
+                # run() itself failed (a bug, already reported as a Fault): start a fresh loop on the same model.
+                self.worker = None
+                worker.wait()
+                self.activate()
 
     def _handle(self, events: list[Any], latest: Snapshot | None) -> None:
         for event in events:
-            if isinstance(event, Fault):
-                self._pending_calls.pop(event.label, None)  # a failed call never reports done
-                self._set_playing(False)
-                self.on_fault(event)
-            elif isinstance(event, Done):
-                callback = self._pending_calls.pop(event.label, None)
-                if callback is not None:
-                    callback(event.result)
-            elif isinstance(event, Progress):
-                self.on_progress(event)
+            try:
+                self._handle_event(event)
+            except Exception as exc:  # noqa: BLE001 - a slot must not throw into Qt; say what happened instead
+                self._report_ui_error(exc)
         if latest is not None:
-            self._draw(latest)
+            try:
+                self._draw(latest)
+            except Exception as exc:  # noqa: BLE001
+                self._report_ui_error(exc)
+
+    def _report_ui_error(self, exc: Exception) -> None:
+        self.pause()
+        self.message_bar.show_message(f"Drawing failed ({type(exc).__name__}: {exc}); the panel was paused.", "error")
+
+    def _handle_event(self, event: Any) -> None:
+        if isinstance(event, Fault):
+            self._forget_call(event.label)  # a failed call never reports done
+            self._set_playing(False)
+            self.on_fault(event)
+        elif isinstance(event, Done):
+            callback = self._forget_call(event.label)
+            if callback is not None:
+                callback(event.result)
+        elif isinstance(event, Progress):
+            self.on_progress(event)
+
+    def _forget_call(self, label: str) -> Callable[[Any], None] | None:
+        """The oldest pending call with this label is answered: drop it and return its callback."""
+        for i, (pending, _, on_done) in enumerate(self._pending_calls):
+            if pending == label:
+                del self._pending_calls[i]
+                return on_done
+        return None
 
     def on_progress(self, progress: Progress) -> None:
         """Override to show progress of a long Call."""

@@ -82,6 +82,15 @@ class ModelWorker(QThread):
             self._wake_pending = False
         return events, latest
 
+    def unsent_commands(self) -> list[Any]:
+        """Commands still in the queue after the thread ended (call after stop())."""
+        left = []
+        while True:
+            try:
+                left.append(self.commands.get_nowait())
+            except queue.Empty:
+                return left
+
     def frame_drawn(self) -> None:
         """The UI has drawn the last snapshot: the worker may use the CPU (and the GIL) again."""
         self._frame_drawn.set()

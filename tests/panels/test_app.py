@@ -228,3 +228,44 @@ def test_switching_panels_stops_the_hidden_panels_worker(window, qtbot):
     step = first.last_snapshot.step
     qtbot.waitUntil(lambda: first.last_snapshot.step > step)  # it resumed playing
     first.pause()
+
+
+def test_a_hidden_panel_never_starts_a_worker_and_keeps_what_it_was_told(window, qtbot):
+    panel = window.current
+    wait_for_step(qtbot, panel, 0)
+    panel.deactivate()
+    panel.step(4)  # e.g. a debounce timer firing after the panel was hidden
+    assert panel.worker is None
+    panel.activate()
+    wait_for_step(qtbot, panel, 4)
+
+
+def test_a_long_call_cut_off_by_hiding_the_panel_finishes_when_it_returns(window, qtbot):
+    gmm_row = [e.name for e in registry.PANELS].index("gmm")
+    window.panel_list.setCurrentRow(gmm_row)
+    panel = window.current
+    wait_for_step(qtbot, panel, 0)
+    panel.choose_k()
+    window.panel_list.setCurrentRow(0)  # hide it at once, mid-computation
+    assert panel.worker is None
+    window.panel_list.setCurrentRow(gmm_row)
+    qtbot.waitUntil(lambda: hasattr(panel, "k_choice"), timeout=30_000)
+    assert panel.choose_k_button.isEnabled() and not panel.progress.isVisible()
+
+
+def test_a_bad_seed_is_refused_before_it_reaches_the_model(window):
+    with pytest.raises(ValueError, match="seed"):
+        window.current.reset(-1)
+
+
+def test_an_error_while_drawing_pauses_the_panel_with_a_message(window, qtbot):
+    panel = window.current
+    wait_for_step(qtbot, panel, 0)
+
+    def broken_render(snapshot):
+        raise RuntimeError("no ink left")
+
+    panel.render = broken_render
+    panel.play()
+    qtbot.waitUntil(lambda: panel.message_bar.isVisible())
+    assert "no ink left" in panel.message_bar.label.text() and not panel.playing
