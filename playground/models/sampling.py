@@ -30,8 +30,18 @@ import numpy as np
 from scipy import special
 
 from .base import BaseModel, Snapshot
-from .distributions import (PRESETS, Beta, Categorical, ContinuousDistribution, Distribution, DrawnDensity,
-                            Exponential, Gaussian, Mixture, Uniform)
+from .distributions import (
+    PRESETS,
+    Beta,
+    Categorical,
+    ContinuousDistribution,
+    Distribution,
+    DrawnDensity,
+    Exponential,
+    Gaussian,
+    Mixture,
+    Uniform,
+)
 
 __all__ = [
     # re-exported so the panel and notebooks need only this module

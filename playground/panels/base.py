@@ -20,6 +20,7 @@ from playground.models.base import (
     Pause,
     Play,
     Progress,
+    Quit,
     Reset,
     SetParams,
     SetSpeed,

@@ -9,14 +9,25 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton,
-                               QSlider, QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models import diffusion as dm
 from playground.models.datasets.loaders import load_points_csv
 from playground.panels.base import Panel
-from playground.panels.diffusion_views import (FlowView, StepsStrip, arrow_segments, data_box, show_cloud,
-                                               trail_paths)
+from playground.panels.diffusion_views import FlowView, StepsStrip, arrow_segments, data_box, show_cloud, trail_paths
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import ThemedPlot, brush, log_ticks, pen
@@ -109,6 +120,7 @@ class DiffusionPanel(Panel):
         self.flow_view.show_heatmap(None)
         self.flow_status.setText("Press Compute to draw the whole flow.")
         self.steps_strip.clear([])
+        self._release_buttons()  # late answers for the old model are dropped, so nothing else would re-enable them
 
     def reset(self, seed: int | None = None) -> None:
         super().reset(seed)
@@ -582,13 +594,19 @@ class DiffusionPanel(Panel):
         kind = fault.label.split(" #")[0]
         self._in_flight.pop(kind, None)
         self._wanted.pop(kind, None)
-        if kind == "steps":
+        self._release_buttons(kind)
+
+    def _release_buttons(self, *kinds: str) -> None:
+        """A request ended without its result (failed, or made stale by a new model): its button works again."""
+        kinds = kinds or ("steps", "flow", "sample")
+        if "steps" in kinds:
             self.steps_progress.hide()
             self.steps_button.setEnabled(True)
-        if kind == "flow":
+        if "flow" in kinds:
             self.flow_button.setEnabled(True)
-        if kind == "sample":
+        if "sample" in kinds:
             self.sample_button.setEnabled(True)
+            self.sample_button.setText("Sample")
 
     # --- forward process -------------------------------------------------------------------------------------
     @Slot(int)

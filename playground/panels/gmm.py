@@ -35,6 +35,7 @@ from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
 
 MAX_K = 10
+UNIT_CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))])  # (2, 97)
 DENSITY_GRID = 120
 PICK_RADIUS_PX = 8
 ERASE_RADIUS_PX = 18
@@ -210,8 +211,10 @@ class GMMPanel(Panel):
         self.histogram = mp.styled(pg.PlotDataItem(stepMode="center", fillLevel=0),
                                    lambda i, t: (i.setPen(pen(t, t.muted, width=0.5)), i.setBrush(brush(t.muted, 0.2))))
         self.points = mp.styled(ColouredPoints(), lambda i, t: i.set_size(t.marker * 1.2))
-        self.sample_points = mp.styled(pg.ScatterPlotItem(symbol="t", pxMode=True),
-                                       lambda i, t: i.setSize(t.marker * 1.2))
+        # Samples from the model: one triangle item per component, so colours cost nothing per point.
+        self.sample_points = [mp.styled(pg.ScatterPlotItem(symbol="t", pxMode=True), lambda i, t, k=k: (
+            i.setSize(t.marker * 1.2), i.setBrush(brush(t.color(k), 0.9)), i.setPen(pen(t, t.foreground, width=0.2))))
+            for k in range(MAX_K)]
         self.mixture_curve = mp.styled(pg.PlotDataItem(), lambda i, t: i.setPen(pen(t, t.accent, width=1.2)))
         self.ellipses: list[tuple[pg.PlotDataItem, pg.PlotDataItem]] = []
         self.component_curves: list[pg.PlotDataItem] = []
@@ -483,7 +486,7 @@ class GMMPanel(Panel):
         self.main_plot.set_labels(x_label="x₁", y_label="x₂")
         self.main_plot.plot_item.setAspectLocked(True)  # ellipses keep their true shape
         self.points.setData(snap.X[:, 0], snap.X[:, 1], colours)
-        circle = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))])
+        circle = UNIT_CIRCLE
         for k in range(MAX_K):
             one, two = self.ellipses[k]
             curve, label = self.component_curves[k], self.weight_labels[k]
@@ -494,8 +497,9 @@ class GMMPanel(Panel):
             if not visible:
                 continue
             # The 1σ and 2σ contours: the unit circle stretched by the covariance's Cholesky factor.
-            chol = np.linalg.cholesky(snap.covariances[k] + 1e-12 * np.eye(2))
-            ring = chol @ circle
+            # Σ = V diag(λ) Vᵀ; eigenvalues clipped at 0 so a collapsing component draws as a line, never fails.
+            eigenvalues, vectors = np.linalg.eigh(snap.covariances[k])
+            ring = vectors @ (np.sqrt(np.clip(eigenvalues, 0.0, None))[:, None] * circle)
             alpha = 0.35 + 0.65 * min(1.0, snap.weights[k] * snap.n_components)
             for item, scale, dashed in ((one, 1.0, False), (two, 2.0, True)):
                 item.setData(snap.means[k, 0] + scale * ring[0], snap.means[k, 1] + scale * ring[1])
@@ -585,14 +589,13 @@ class GMMPanel(Panel):
         self.points.setData(x, np.full(len(x), -0.04 * top), colours)
 
     def _render_samples(self, snap: GMMSnapshot, one_d: bool) -> None:
-        if self.samples is None or self.samples[0].shape[1] != snap.X.shape[1]:
-            self.sample_points.setData([], [])
-            return
-        points, labels = self.samples
-        brushes = [pg.mkBrush(color(self.theme.color(int(k)), 0.9)) for k in labels]
-        y = np.full(len(points), -0.08 * float(self.mixture_curve.yData.max())) if one_d else points[:, 1]
-        self.sample_points.setData(points[:, 0], y, brush=brushes, pen=pen(self.theme, self.theme.foreground,
-                                                                          width=0.3))
+        shown = self.samples is not None and self.samples[0].shape[1] == snap.X.shape[1]
+        if shown:
+            points, labels = self.samples
+            y = np.full(len(points), -0.08 * float(self.mixture_curve.yData.max())) if one_d else points[:, 1]
+        for k, item in enumerate(self.sample_points):
+            mine = labels == k if shown else None
+            item.setData(points[mine, 0], y[mine]) if shown else item.setData([], [])
 
     def _render_curves(self, snap: GMMSnapshot) -> None:
         iterations = np.arange(len(snap.lower_bounds))

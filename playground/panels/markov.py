@@ -11,17 +11,49 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSlider, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models.base import validate_seed
 from playground.models.datasets.text import corpus_info, corpus_names, load_corpus, load_text_file
-from playground.models.markov import (MAX_ORDER, MIN_ORDER, MarkovGenerator, MarkovSnapshot, PerplexityCurve,
-                                      TextJoiner, iter_perplexity_curve, tokenize)
+from playground.models.markov import (
+    MAX_ORDER,
+    MIN_ORDER,
+    MarkovGenerator,
+    MarkovSnapshot,
+    PerplexityCurve,
+    TextJoiner,
+    iter_perplexity_curve,
+    tokenize,
+)
 from playground.panels.base import Panel
-from playground.panels.markov_views import (CHOSEN, CONTEXT, COPIED, MAX_GRAPH_NODES, GeneratedTextView,
-                                            NextTokenBars, PerplexityChart, TransitionGraphView, html_escape)
+from playground.panels.markov_views import (
+    CHOSEN,
+    CONTEXT,
+    COPIED,
+    MAX_GRAPH_NODES,
+    GeneratedTextView,
+    NextTokenBars,
+    PerplexityChart,
+    TransitionGraphView,
+    html_escape,
+)
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
 

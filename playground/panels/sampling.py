@@ -23,7 +23,8 @@ from playground.panels.base import Panel
 from playground.panels.sampling_editors import EDITOR_FACTORIES, DrawnEditor, editor_for
 from playground.theme import Theme
 from playground.widgets.layout import group, rich_label
-from playground.widgets.plots import ThemedPlot, brush, log_ticks, pen
+from playground.widgets.plots import ThemedPlot, brush, color, log_ticks, pen
+from playground.widgets.point_cloud import ColouredPoints
 
 DRAW_BUTTONS = (1, 10, 100, 10_000, 1_000_000)
 BATCH_CHOICES = (1, 10, 100, 1000)
@@ -190,7 +191,7 @@ class SamplingPanel(Panel):
                                  lambda i, t: i.setPen(pen(t, t.color(1), width=0.5, alpha=0.6)))
         self.bm_points = sp.styled(pg.ScatterPlotItem(),
                                    lambda i, t: (i.setSize(t.marker), i.setBrush(brush(t.color(0), 0.8)), i.setPen(None)))
-        self.anc_points = sp.styled(pg.ScatterPlotItem(), lambda i, t: i.setSize(t.marker))
+        self.anc_points = sp.styled(ColouredPoints(), lambda i, t: i.set_size(t.marker * 1.2))
         self.anc_curves = [sp.styled(pg.PlotDataItem(), lambda i, t, k=k: i.setPen(pen(t, t.color(k + 1), width=0.9)))
                            for k in range(MAX_COMPONENTS)]
 
@@ -505,10 +506,10 @@ class SamplingPanel(Panel):
             if len(xs):
                 heights = components[comp, np.clip(np.searchsorted(snap.curve_x, xs), 0, len(snap.curve_x) - 1)]
                 jitter = np.linspace(0.15, 0.85, len(xs))[np.argsort(np.argsort(xs * 7919 % 1))]
-                self.anc_points.setData(xs, heights * jitter,
-                                        brush=[brush(self.theme.color(int(c) + 1), 0.85) for c in comp], pen=None)
+                palette = np.array([color(self.theme.color(k + 1)).getRgb()[:3] for k in range(len(components))])
+                self.anc_points.setData(xs, heights * jitter, palette[comp])
             else:
-                self.anc_points.setData([], [])
+                self.anc_points.setData([], [], np.empty((0, 3)))
             sp.setXRange(snap.curve_x[0], snap.curve_x[-1], padding=0.02)
             sp.setYRange(0, float(components.max()) * 1.1 if components.size else 1, padding=0)
 

@@ -64,12 +64,12 @@ class ThemedPlot(pg.PlotWidget):
         return self.legend
 
     def set_labels(self, *, title: str | None = None, x_label: str | None = None, y_label: str | None = None):
-        if title is not None:
-            self._title = title
-        if x_label is not None:
-            self._x_label = x_label
-        if y_label is not None:
-            self._y_label = y_label
+        """Change any of the three texts; panels call this every frame, so nothing is re-laid out unless it changed."""
+        wanted = (self._title if title is None else title, self._x_label if x_label is None else x_label,
+                  self._y_label if y_label is None else y_label)
+        if wanted == (self._title, self._x_label, self._y_label):
+            return
+        self._title, self._x_label, self._y_label = wanted
         self._apply_labels()
 
     def _apply_labels(self) -> None:

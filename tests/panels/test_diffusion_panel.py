@@ -179,3 +179,10 @@ def test_diffusion_panel_state_round_trips(qtbot, settings):
     snap = panel.last_snapshot
     assert snap.T == 30 and snap.schedule == "cosine" and snap.data_name == "Two moons"
     second.close()
+
+
+def test_reset_while_sampling_leaves_the_sample_button_usable(panel, qtbot):
+    panel.sample()
+    panel.reset()
+    qtbot.waitUntil(lambda: panel.sample_button.isEnabled())
+    assert panel.sample_button.text() == "Sample"
