@@ -35,6 +35,7 @@ from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
 
 MAX_K = 10
+MIN_POINTS, MAX_POINTS = 20, 10_000  # the size slider's range
 UNIT_CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))])  # (2, 97)
 DENSITY_GRID = 120
 PICK_RADIUS_PX = 8
@@ -84,8 +85,13 @@ class GMMPanel(Panel):
         preset = state.get("preset", self.preset)
         if preset not in toy2d.GMM_PRESETS and preset not in SCENES:
             raise ValueError(f"there is no data set called {preset!r}")
-        n_points = int(state.get("n_points", self.n_points))
+        n_points = state.get("n_points", self.n_points)
+        if isinstance(n_points, bool) or not isinstance(n_points, int) or not MIN_POINTS <= n_points <= MAX_POINTS:
+            raise ValueError(f"{n_points!r} points is not between {MIN_POINTS} and {MAX_POINTS:,}")
         values = {k: state[k] for k in ("n_components", "covariance_type", "init", "tol", "reg_covar") if k in state}
+        # Validate by building the model from the saved values before anything of the panel's changes.
+        X = collapse_points() if preset in SCENES else toy2d.make_points(preset, n_points, seed=self.seed)
+        GMMTrainer(X, seed=self.seed, **{**self.model_form.values(), **(SCENES.get(preset, {})), **values})
         super().restore_state(state)
         self._load_preset(preset, n_points, direct=True, **values)
 
@@ -102,7 +108,8 @@ class GMMPanel(Panel):
         self.preset_box.addItems(list(toy2d.GMM_PRESETS) + list(SCENES))
         self.preset_box.setCurrentText(self.preset)
         self.preset_box.currentTextChanged.connect(lambda name: self._load_preset(name, self.n_points))
-        self.size_form = ParamForm([Param("n_points", "Points", 500, kind="slider", minimum=20, maximum=10_000,
+        self.size_form = ParamForm([Param("n_points", "Points", 500, kind="slider",
+                                          minimum=MIN_POINTS, maximum=MAX_POINTS,
                                           log=True, help="How many points the preset makes")])
         self.size_form.edited.connect(lambda _, v: self._load_preset(self.preset, int(round(v))))
         self.clear_button = QPushButton("Clear")

@@ -168,3 +168,19 @@ def test_gmm_panel_state_round_trips(qtbot, settings):
     qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.step == 1)
     assert panel.last_snapshot.n_components == 5
     second.close()
+
+
+@pytest.mark.parametrize("bad", [{"n_points": 10**9}, {"n_points": "many"}, {"preset": "Two moons", "n_components": 0}])
+def test_bad_saved_settings_are_refused_before_anything_changes(qtbot, settings, bad):
+    import json
+
+    from playground.app import SETTINGS_VERSION, MainWindow
+    settings.setValue("version", SETTINGS_VERSION)
+    settings.setValue("last_panel", "gmm")
+    settings.setValue("panels", json.dumps({"gmm": {"preset": "Anisotropic", **bad}}))
+    win = MainWindow(settings=settings)
+    qtbot.addWidget(win)
+    panel = win.current
+    assert "could not be used" in panel.message_bar.label.text()
+    assert panel.preset == "Anisotropic" and len(panel.X) == panel.n_points == 500
+    win.close()
