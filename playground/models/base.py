@@ -204,7 +204,7 @@ Event = Snapshot | Fault | Progress | Done
 
 
 def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playing: bool = False,
-        steps_per_second: float | None = None, frame_interval: float = 1 / 30,
+        steps_per_second: float | None = None, frame_interval: float = 0.03,  # ~30 frames/s once the hand-over is paid
         max_steps: int | None = None, clock: Callable[[], float] = time.monotonic) -> Iterator[Event]:
     """Drive ``model``: step it, apply commands between steps, yield at most one snapshot per ``frame_interval``.
 
@@ -395,10 +395,10 @@ def run(model: Model, commands: "queue.SimpleQueue[Any] | None" = None, *, playi
                 handed_over = clock()
                 yield snap
                 # Frames stay one frame_interval apart when the consumer is quick: the time it spent drawing (or
-                # waiting for the drawing) comes out of the next slice of work — but never more than 60 % of it,
+                # waiting for the drawing) comes out of the next slice of work — but never more than 70 % of it,
                 # so a slow consumer cannot starve the model.
                 now = clock()
-                last_yield = now - min(now - handed_over, 0.6 * frame_interval)
+                last_yield = now - min(now - handed_over, 0.7 * frame_interval)
     except _QuitRequested:
         give_back(deferred)
         return

@@ -1,6 +1,7 @@
 """GAN 1-D: a generator learns a distribution against a discriminator — collapse, fixes, and rewind."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -395,8 +396,10 @@ class GANPanel(Panel):
         self.generated_hist.setData(edges, density)
         self.generated_curve.setData(x, snap.generated_density)
         top = max(float(snap.target_pdf.max()), float(density.max()), float(snap.generated_density.max()))
-        self.density_plot.setXRange(x[0], x[-1], padding=0)
-        self.density_plot.setYRange(0, top * 1.1 if top > 0 else 1, padding=0)
+        if (x[0], x[-1]) != getattr(self, "_x_span", None):  # the grid is fixed for a model's life
+            self._x_span = (x[0], x[-1])
+            self.density_plot.setXRange(x[0], x[-1], padding=0)
+        self.density_plot.follow(y=(0.0, top if top > 0 else 1.0))
 
         wgan = snap.loss_name == "wgan_gp"
         self.d_plot.set_labels(y_label="critic f(x)" if wgan else "D(x)",
@@ -419,8 +422,21 @@ class GANPanel(Panel):
         self.d_loss_curve.setData(snap.loss_steps, snap.d_loss_history)
         self.g_loss_curve.setData(snap.loss_steps, snap.g_loss_history)
         self.w_curve.setData(snap.wasserstein_steps, snap.wasserstein_history)
-        self._render_timeline(snap)
-        self._render_readout(snap)
+        if len(snap.loss_steps):
+            losses = np.concatenate([snap.d_loss_history, snap.g_loss_history])
+            losses = losses[np.isfinite(losses)]
+            if len(losses):
+                self.loss_plot.follow(x=(0.0, float(snap.loss_steps[-1])),
+                                      y=(float(losses.min()), float(losses.max())))
+        if len(snap.wasserstein_steps):
+            self.w_plot.follow(x=(0.0, float(snap.wasserstein_steps[-1])),
+                               y=(0.0, float(np.nanmax(snap.wasserstein_history))))
+        # Text re-lays out the controls column; five times a second is plenty to read it.
+        now = time.monotonic()
+        if now - getattr(self, "_last_text", 0.0) > 0.2 or not self.playing:
+            self._last_text = now
+            self._render_timeline(snap)
+            self._render_readout(snap)
 
     def _render_push(self, snap: gm.GANSnapshot, lo: float, span: float) -> None:
         """Arrows on a few generated samples: which way, and how hard, the generator is pushed."""

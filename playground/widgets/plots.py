@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont
@@ -62,6 +63,28 @@ class ThemedPlot(pg.PlotWidget):
         self.legend = self.plot_item.addLegend(offset=offset)
         self._style_legend()
         return self.legend
+
+    def follow(self, x: tuple[float, float] | None = None, y: tuple[float, float] | None = None, *,
+               slack: float = 0.25) -> None:
+        """Keep data spanning ``x``/``y`` in view without moving the axes on every frame.
+
+        Redrawing an axis whose range changed (new ticks, new labels) is the dearest part of a frame; curves that
+        grow every step would trigger it 30 times a second. The range only moves when the data leaves it or fills
+        less than half of it, and then with ``slack`` to spare, so it moves a few times a minute instead.
+        """
+        vb = self.plot_item.vb
+        vb.disableAutoRange()
+        (x0, x1), (y0, y1) = vb.viewRange()
+        if x is not None and all(np.isfinite(x)):
+            lo, hi = x
+            span = max(hi - lo, 1e-12)
+            if lo < x0 or hi > x1 or span < 0.5 * (x1 - x0):
+                self.setXRange(lo, hi + slack * span, padding=0)
+        if y is not None and all(np.isfinite(y)):
+            lo, hi = y
+            span = max(hi - lo, 1e-12)
+            if lo < y0 or hi > y1 or span < 0.5 * (y1 - y0):
+                self.setYRange(lo - 0.5 * slack * span, hi + 0.5 * slack * span, padding=0)
 
     def set_labels(self, *, title: str | None = None, x_label: str | None = None, y_label: str | None = None):
         """Change any of the three texts; panels call this every frame, so nothing is re-laid out unless it changed."""
