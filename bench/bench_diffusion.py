@@ -16,28 +16,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import math  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from playground.models.datasets.toy2d import make_points  # noqa: E402
 from playground.models.diffusion import FOURIER_FREQUENCIES, Diffusion2D, DiffusionTrainer  # noqa: E402
+from timing import best_time  # noqa: E402
 
 T, HIDDEN, BATCH, N_SAMPLES, DDIM_STEPS = 200, (128, 128, 128), 1024, 1000, 20
-
-
-def best_time(fn, n_iter: int, repeats: int = 5) -> float:
-    """CPU seconds per call (this process, one thread; steadier than wall time on a shared machine): the fastest of
-    ``repeats`` loops of ``n_iter`` calls, after a warm-up loop."""
-    for _ in range(max(1, n_iter // 5)):
-        fn()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(n_iter):
-            fn()
-        best = min(best, (time.process_time() - start) / n_iter)
-    return best
 
 
 class TorchDiffusion:

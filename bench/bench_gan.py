@@ -11,24 +11,11 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import time  # noqa: E402
 
 from playground.models.gan import GAN1D  # noqa: E402
+from timing import best_time  # noqa: E402
 
 BATCH, HIDDEN = 256, (32, 32)
-
-
-def best_time(step, n_iter: int, repeats: int = 5) -> float:
-    """CPU seconds per call: the fastest of ``repeats`` loops of ``n_iter`` calls, after a warm-up loop."""
-    for _ in range(n_iter // 5):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(n_iter):
-            step()
-        best = min(best, (time.process_time() - start) / n_iter)
-    return best
 
 
 def torch_step(loss: str):

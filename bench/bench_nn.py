@@ -10,31 +10,17 @@ import os
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from playground.models import nn  # noqa: E402
+from timing import best_time  # noqa: E402
 
 CASES = [
     # (name, batch, sizes, activation)
     ("GAN  256 × (1→32→32→1)", 256, [1, 32, 32, 1], "leaky_relu"),
     ("VAE  128 × (256→256→4)", 128, [256, 256, 4], "relu"),
 ]
-
-
-def best_time(step, n_iter: int, repeats: int = 5) -> float:
-    """CPU seconds per call (so other jobs on a shared machine do not count): the fastest of ``repeats`` loops of
-    ``n_iter`` calls, after a warm-up loop."""
-    for _ in range(n_iter // 5):
-        step()
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(n_iter):
-            step()
-        best = min(best, (time.process_time() - start) / n_iter)
-    return best
 
 
 def ours(batch, sizes, activation):

@@ -14,27 +14,14 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
 
 import math  # noqa: E402
-import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
 from playground.models.datasets.images import make_digits, make_patterns, make_sprites  # noqa: E402
 from playground.models.vae import VAE, VAETrainer  # noqa: E402
+from timing import best_time  # noqa: E402
 
 BATCH, HIDDEN, LATENT = 128, 256, 2
-
-
-def best_time(call, n_iter: int, repeats: int = 5) -> float:
-    """CPU seconds per call: the fastest of ``repeats`` loops of ``n_iter`` calls, after a warm-up loop."""
-    for _ in range(max(1, n_iter // 5)):
-        call()
-    best = math.inf
-    for _ in range(repeats):
-        start = time.process_time()
-        for _ in range(n_iter):
-            call()
-        best = min(best, (time.process_time() - start) / n_iter)
-    return best
 
 
 def torch_vae(train: np.ndarray):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from pathlib import Path
 from typing import Any, Callable, ClassVar
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
@@ -144,6 +145,25 @@ class Panel(QWidget):
     def on_fault(self, fault: Fault) -> None:
         level = "warning" if fault.bad_input else "error"
         self.message_bar.show_message(fault.message, level)
+
+    # --- a student's own files ----------------------------------------------------------------------------------
+    CSV_FILES = "CSV files (*.csv *.txt)"
+
+    def ask_for_file(self, title: str, pattern: str, then: Callable[[str], Any]) -> None:
+        """Ask for one file to open; ``then(path)`` runs if the student picked one."""
+        from PySide6.QtWidgets import QFileDialog
+        path, _ = QFileDialog.getOpenFileName(self, title, str(Path.home()), pattern)
+        if path:
+            then(path)
+
+    def read_user_file(self, read: Callable[[str], Any], path: str) -> Any | None:
+        """``read(path)``, or None after saying why the file could not be used (the loaders raise ValueError with
+        a student-readable reason); nothing of the panel changes in that case."""
+        try:
+            return read(path)
+        except ValueError as exc:
+            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+            return None
 
     @classmethod
     def explanation(cls) -> str:

@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Slot
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -551,15 +550,11 @@ class DiffusionPanel(Panel):
 
     @Slot()
     def _load_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load points", str(Path.home()), "CSV files (*.csv *.txt)")
-        if path:
-            self.load_csv(path)
+        self.ask_for_file("Load points", self.CSV_FILES, self.load_csv)
 
     def load_csv(self, path: str) -> bool:
-        try:
-            points = load_points_csv(path, n_columns=2)
-        except ValueError as exc:
-            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+        points = self.read_user_file(lambda p: load_points_csv(p, n_columns=2), path)
+        if points is None:
             return False
         if not self._rebuild(data=points):
             return False

@@ -10,7 +10,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -334,16 +333,11 @@ class GANPanel(Panel):
 
     @Slot()
     def _load_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a column of numbers", str(Path.home()),
-                                              "CSV files (*.csv *.txt)")
-        if path:
-            self.load_csv(path)
+        self.ask_for_file("Load a column of numbers", self.CSV_FILES, self.load_csv)
 
     def load_csv(self, path: str, column: int | str = 0) -> bool:
-        try:
-            target = gm.Empirical1D.from_csv(path, column)
-        except ValueError as exc:
-            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+        target = self.read_user_file(lambda p: gm.Empirical1D.from_csv(p, column), path)
+        if target is None:
             return False
         self.custom_target = target
         self._leave_preset()

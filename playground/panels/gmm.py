@@ -10,7 +10,6 @@ from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -327,15 +326,11 @@ class GMMPanel(Panel):
 
     @Slot()
     def _load_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load points", str(Path.home()), "CSV files (*.csv *.txt)")
-        if path:
-            self.load_csv(path)
+        self.ask_for_file("Load points", self.CSV_FILES, self.load_csv)
 
     def load_csv(self, path: str) -> bool:
-        try:
-            X = load_points_csv(path, n_columns=2)
-        except ValueError as exc:
-            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+        X = self.read_user_file(lambda p: load_points_csv(p, n_columns=2), path)
+        if X is None:
             return False
         self.preset = Path(path).name
         self.message_bar.show_message(f"Loaded {len(X):,} points from {Path(path).name}.", "info")

@@ -5,7 +5,6 @@ next token, draw one, append it, repeat — with counts from a corpus instead of
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,6 @@ from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -456,17 +454,12 @@ class MarkovPanel(Panel):
 
     @Slot()
     def _open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a text file", str(Path.home()),
-                                              "Text files (*.txt *.md *.py *.csv);;All files (*)")
-        if path:
-            self.load_text(path)
+        self.ask_for_file("Open a text file", "Text files (*.txt *.md *.py *.csv);;All files (*)", self.load_text)
 
     def load_text(self, path: str) -> bool:
         """Learn from a text file. A file that cannot be used changes nothing and says why."""
-        try:
-            loaded = load_text_file(path)
-        except ValueError as exc:
-            self.message_bar.show_message(f"Nothing was loaded: {exc}", "warning")
+        loaded = self.read_user_file(load_text_file, path)
+        if loaded is None:
             return False
         self.corpus_name, self.corpus_source = "", loaded.name
         self._show_corpus(loaded.text)

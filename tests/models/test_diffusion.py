@@ -3,7 +3,6 @@ exact noise predictor, gradients against finite differences, the teaching claims
 the live trainer's contract (determinism, checkpoints, faults, what the panel calls)."""
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import numpy as np
@@ -13,8 +12,14 @@ from scipy import stats
 from playground.models import metrics
 from playground.models.base import Fault, SetParams, Snapshot, run
 from playground.models.datasets.toy2d import POINT_SETS, make_points
-from playground.models.diffusion import (DIFFUSION_PRESETS, Diffusion2D, DiffusionSnapshot, DiffusionTrainer,
-                                         make_schedule)
+from playground.models.diffusion import (
+    DIFFUSION_PRESETS,
+    Diffusion2D,
+    DiffusionSnapshot,
+    DiffusionTrainer,
+    make_schedule,
+)
+from tests.models.snapshots import assert_snapshots_equal
 
 SMALL = dict(hidden=(16, 16), batch_size=64, T=20)      # a trainer that builds and steps in milliseconds
 
@@ -209,17 +214,6 @@ def test_ddim_with_eta_zero_is_a_fixed_map_and_ddpm_reproduces_itself_with_its_s
     twin.fit(data, 30)
     np.testing.assert_array_equal(model.sample(100), twin.sample(100))      # same seed: same weights, same noise
     assert not np.array_equal(model.sample(100), twin.sample(100, rng=np.random.default_rng(0)))
-
-
-def assert_snapshots_equal(a: Snapshot, b: Snapshot) -> None:
-    for f in dataclasses.fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            np.testing.assert_array_equal(x, y, err_msg=f.name)
-        elif isinstance(x, float) and math.isnan(x):
-            assert math.isnan(y), f.name
-        else:
-            assert x == y, f.name
 
 
 def test_same_seed_same_run_different_seed_different_run():

@@ -1,6 +1,5 @@
 """GAN1D: targets, exact gradients of every loss (finite differences in float64), determinism, checkpoints and
 rewinding, divergence handling through run(), and the presets' teaching claims at their seeds."""
-import dataclasses
 import math
 import queue
 
@@ -10,7 +9,7 @@ from scipy.integrate import cumulative_trapezoid
 from scipy.stats import kstest, wasserstein_distance
 
 from playground.models import nn
-from playground.models.base import Fault, Snapshot, first_nonfinite, run
+from playground.models.base import Fault, first_nonfinite, run
 from playground.models.gan import (
     GAN1D,
     GAN_PRESETS,
@@ -25,17 +24,7 @@ from playground.models.gan import (
 )
 from playground.models.history import History
 from tests.models.gradcheck import numerical_gradient
-
-
-def assert_snapshots_equal(a: Snapshot, b: Snapshot) -> None:
-    for f in dataclasses.fields(a):
-        x, y = getattr(a, f.name), getattr(b, f.name)
-        if isinstance(x, np.ndarray):
-            np.testing.assert_array_equal(x, y, err_msg=f.name)
-        elif isinstance(x, float) and math.isnan(x):
-            assert math.isnan(y), f.name
-        else:
-            assert x == y, f.name
+from tests.models.snapshots import assert_snapshots_equal
 
 
 def numeric_cdf(target: Target1D):
