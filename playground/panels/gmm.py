@@ -205,8 +205,8 @@ class GMMPanel(Panel):
         t = self.theme
         self.main_plot = ThemedPlot(t, title="", x_label="x₁", y_label="x₂")
         self.ll_plot = ThemedPlot(t, title="Log-likelihood", x_label="iteration",
-                                  y_label="mean log-likelihood")
-        self.k_plot = ThemedPlot(t, title="Press Choose K", x_label="K", y_label="BIC / AIC (lower is better)")
+                                  y_label="log-lik. per point")
+        self.k_plot = ThemedPlot(t, title="Press Choose K", x_label="K", y_label="BIC / AIC ↓")
         for plot in (self.ll_plot, self.k_plot):
             plot.setMouseEnabled(False, False)
         self.main_plot.setMouseEnabled(False, False)
