@@ -26,6 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from playground import panels as registry
+from playground import copy_and_export, recording_dialog, session_window
+from playground.lessons import window as lesson_window
+from playground.lessons.player import LessonPlayer
 from playground.panels.base import Panel
 from playground.resources import asset_path
 from playground.theme import THEMES, Theme, get_theme
@@ -38,11 +41,16 @@ SETTINGS_VERSION = 1
 SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Space", "Play / pause the current panel"),
     ("→  or  Page Down", "One step (what a presentation clicker sends)"),
+    ("→ / Page Down,  ← / Page Up", "In a lesson: next / previous step (Lessons menu)"),
+    ("Esc", "Leave the lesson"),
     ("R", "Reset the current panel from its seed"),
     ("Ctrl+1 … Ctrl+6", "Switch panel"),
     ("F11", "Full screen"),
     ("Ctrl+Shift+P", "Presentation mode (larger fonts, lines and markers)"),
     ("Ctrl+E", "Export the current panel's plots as PNG and SVG"),
+    ("Ctrl+Shift+C", "Copy as Python: a script that reproduces the current panel's experiment"),
+    ("Ctrl+S  /  Ctrl+O", "Save / open a session: every panel's settings, data and step"),
+    ("Ctrl+Shift+R", "Record the current panel as an animated GIF or PNG frames"),
     ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
 )
@@ -57,6 +65,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.panels: dict[str, Panel] = {}
         self.current: Panel | None = None
+        self.lesson: LessonPlayer | None = None  # the guided lesson running, if any (see lessons/window.py)
         saved = self._read_settings()
         self.theme_name = theme or saved.get("theme", "light")
         self.presentation = bool(saved.get("presentation", False)) if presentation is None else presentation
@@ -123,8 +132,18 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.export_action = self._action(file_menu, "&Export plots…", "Ctrl+E", self.export_dialog)
+        self.export_data_action = self._action(file_menu, "Export &data as CSV…", None,
+                                               lambda: copy_and_export.export_data_dialog(self))
+        self.record_action = self._action(file_menu, "&Record animation…", "Ctrl+Shift+R",
+                                          lambda: recording_dialog.record_dialog(self))
+        self._action(file_menu, "&Save session…", "Ctrl+S", lambda: session_window.save_session_dialog(self))
+        self._action(file_menu, "&Open session…", "Ctrl+O", lambda: session_window.open_session_dialog(self))
         file_menu.addSeparator()
         self._action(file_menu, "&Quit", "Ctrl+Q", self.close)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.copy_python_action = self._action(edit_menu, "Copy as &Python", "Ctrl+Shift+C",
+                                               lambda: copy_and_export.copy_python(self))
 
         view = bar.addMenu("&View")
         self.theme_actions = QActionGroup(self)
@@ -149,8 +168,11 @@ class MainWindow(QMainWindow):
 
         run_menu = bar.addMenu("&Run")
         self.play_action = self._action(run_menu, "Play / pause", "Space", self.toggle_play)
-        self.step_action = self._action(run_menu, "Step", "Right", self.step_current)
-        QShortcut(QKeySequence("PgDown"), self, self.step_current)
+        self.step_action = self._action(run_menu, "Step", "Right", self.forward_key)
+        QShortcut(QKeySequence("PgDown"), self, self.forward_key)
+        for key, what in (("Left", "back"), ("PgUp", "back"), ("Esc", "exit")):
+            QShortcut(QKeySequence(key), self, lambda what=what: lesson_window.lesson_key(self, what))
+        lesson_window.build_lessons_menu(self, bar.addMenu("&Lessons"))
         self.reset_action = self._action(run_menu, "Reset", "R", self.reset_current)
 
         help_menu = bar.addMenu("&Help")
@@ -172,6 +194,7 @@ class MainWindow(QMainWindow):
         t.reset_clicked.connect(self.reset_current)
         t.speed_changed.connect(lambda s: self.current and self.current.set_speed(s))
         t.seed_changed.connect(lambda seed: self.current and self.current.reset(seed))
+        t.copy_python_clicked.connect(lambda: copy_and_export.copy_python(self))
 
     # --- panels ----------------------------------------------------------------------------------------------
     def panel(self, name: str) -> Panel:
@@ -187,15 +210,27 @@ class MainWindow(QMainWindow):
                 except (ValueError, TypeError, KeyError) as exc:
                     panel.message_bar.show_message(
                         f"Saved settings for this panel could not be used ({exc}); defaults are shown.", "warning")
-            panel.playing_changed.connect(self._panel_playing_changed)
-            panel.stats_changed.connect(self._panel_stats_changed)
-            panel.seed_changed.connect(self._panel_seed_changed)
-            old = self.stack.widget(index)
-            self.stack.insertWidget(index, panel)
-            self.stack.removeWidget(old)
-            old.deleteLater()
-            self.panels[name] = panel
+            self.install_panel(name, panel)
         return self.panels[name]
+
+    def install_panel(self, name: str, panel: Panel) -> None:
+        """Put ``panel`` in the window as the panel called ``name`` (an opened session brings fresh ones), in place
+        of the placeholder or of the panel there, which is stopped and deleted; a replaced current panel is shown."""
+        index = [e.name for e in registry.PANELS].index(name)
+        previous = self.panels.get(name)
+        if previous is not None:
+            previous.deactivate()
+        panel.playing_changed.connect(self._panel_playing_changed)
+        panel.stats_changed.connect(self._panel_stats_changed)
+        panel.seed_changed.connect(self._panel_seed_changed)
+        old = self.stack.widget(index)
+        self.stack.insertWidget(index, panel)
+        self.stack.removeWidget(old)
+        old.deleteLater()
+        self.panels[name] = panel
+        if previous is not None and previous is self.current:
+            self.current = None
+            self._show_row(index)
 
     @Slot(int)
     def _show_row(self, row: int) -> None:
@@ -240,6 +275,12 @@ class MainWindow(QMainWindow):
     def step_current(self) -> None:
         if self.current:
             self.current.step()
+
+    @Slot()
+    def forward_key(self) -> None:
+        """→ / Page Down: the next step of a lesson running on this panel, otherwise one model step."""
+        if not lesson_window.lesson_key(self, "next"):
+            self.step_current()
 
     @Slot()
     def reset_current(self) -> None:
@@ -293,6 +334,8 @@ class MainWindow(QMainWindow):
             action.setChecked(action.data() == self.theme_name)
         for panel in self.panels.values():
             panel.apply_theme(t)
+        if self.lesson is not None:
+            self.lesson.apply_theme(t)
 
     @Slot()
     def toggle_fullscreen(self) -> None:

@@ -49,7 +49,7 @@ import numpy as np
 from scipy.special import ndtr
 
 from playground.models import metrics, nn
-from playground.models.base import BaseModel, Snapshot, validate_seed
+from playground.models.base import BaseModel, Snapshot, check_stop, validate_seed
 from playground.models.datasets import shapes2d  # importing it registers the diffusion point sets
 from playground.models.datasets.toy2d import MAX_POINTS, POINT_SETS, make_points
 from playground.models.history import History
@@ -421,6 +421,7 @@ class Diffusion2D:
                 raise ValueError(f"x_T must have shape ({n}, {self.input_dim}), not {x.shape}")
         trajectory = [x] if return_trajectory else None
         for t, t_prev in zip(times[:-1].tolist(), times[1:].tolist()):
+            check_stop()                                # T = 1000 with 3 × 256 units takes seconds: stay stoppable
             if method == "ddpm":
                 x = self._p_sample_step(x, t, rng)
             else:
@@ -780,6 +781,7 @@ class DiffusionTrainer(BaseModel):
         forward = np.empty((m.T + 1, bins))
         forward[0] = np.histogram(self.shown[:, axis], edges)[0] / (len(x0) * widths)
         for t in range(1, m.T + 1):
+            check_stop()
             centre, spread = math.sqrt(m._alpha_bar[t]) * x0, math.sqrt(1 - m._alpha_bar[t])
             cdf = ndtr((standard_edges[None, :] - centre[:, None]) / spread)  # (N, bins + 1)
             forward[t] = np.diff(cdf, axis=1).mean(axis=0) / widths

@@ -21,7 +21,9 @@ import numbers
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from scipy import special
+
+# scipy.special is imported inside the functions that use it: at module level it added ~0.1 s to the app's
+# start-up, and the first panel shown needs none of it.
 
 __all__ = [
     "Distribution", "ContinuousDistribution", "Categorical", "Gaussian", "Uniform", "Exponential", "Beta",
@@ -33,6 +35,11 @@ WEIGHT_TOLERANCE = 1e-9
 #: ``plot_range`` covers the central 99.9 % of the mass, widened by this fraction of its width on each side.
 PLOT_TAIL = 0.0005
 PLOT_MARGIN = 0.05
+#: Every parameter lies within ±MAX_ABS and every scale (σ, λ, a, b, a uniform's width) is at least MIN_SCALE:
+#: beyond that, squares overflow (σ = 1e300) or a plot's bins become narrower than the spacing of float64 numbers
+#: (N(1e15, 1e-10)), and sampling or drawing fails instead of showing a distribution.
+MAX_ABS = 1e6
+MIN_SCALE = 1e-6
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
@@ -47,6 +54,9 @@ def _number(name: str, value: Any) -> float:
     value = float(value)
     if not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number, got {value}")
+    if abs(value) > MAX_ABS:
+        raise ValueError(f"{name} must be between {_fmt(-MAX_ABS)} and {_fmt(MAX_ABS)}, got {_fmt(value)} "
+                         "(rescale: thousands or millions of a unit)")
     return value
 
 
@@ -54,6 +64,8 @@ def _positive(name: str, value: Any) -> float:
     value = _number(name, value)
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {_fmt(value)}")
+    if value < MIN_SCALE:
+        raise ValueError(f"{name} must be at least {_fmt(MIN_SCALE)}, got {_fmt(value)}")
     return value
 
 
@@ -226,9 +238,11 @@ class Gaussian(ContinuousDistribution):
         return np.exp(-0.5 * z**2 - _LOG_SQRT_2PI) / self.std
 
     def cdf(self, x: Any) -> np.ndarray:
+        from scipy import special
         return special.ndtr((np.asarray(x, dtype=float) - self.mean) / self.std)
 
     def ppf(self, u: Any) -> np.ndarray:
+        from scipy import special
         return self.mean + self.std * special.ndtri(np.asarray(u, dtype=float))
 
     def _params(self) -> tuple:
@@ -244,6 +258,9 @@ class Uniform(ContinuousDistribution):
         low, high = _number("the lower bound", low), _number("the upper bound", high)
         if not low < high:
             raise ValueError(f"the lower bound {_fmt(low)} must be below the upper bound {_fmt(high)}")
+        if high - low < MIN_SCALE:
+            raise ValueError(f"the bounds must be at least {_fmt(MIN_SCALE)} apart; {_fmt(low)} and {_fmt(high)} "
+                             f"are {_fmt(high - low)} apart")
         width = high - low
         self._freeze(low=low, high=high, mean=(low + high) / 2, var=width**2 / 12, support=(low, high),
                      max_density=1 / width, label=f"U({_fmt(low)}, {_fmt(high)})")
@@ -293,6 +310,7 @@ class Beta(ContinuousDistribution):
     """A density on [0, 1] ∝ x^(a−1) (1−x)^(b−1): proportions and probabilities."""
 
     def __init__(self, a: float, b: float) -> None:
+        from scipy import special
         a, b = _positive("a", a), _positive("b", b)
         bounded = a >= 1 and b >= 1   # below 1 the density goes to infinity at an edge
         self._freeze(a=a, b=b, mean=a / (a + b), var=a * b / ((a + b) ** 2 * (a + b + 1)), support=(0.0, 1.0),
@@ -302,6 +320,7 @@ class Beta(ContinuousDistribution):
         object.__setattr__(self, "max_density", float(self.pdf(mode)) if bounded else math.inf)
 
     def pdf(self, x: Any) -> np.ndarray:
+        from scipy import special
         x = np.asarray(x, dtype=float)
         inside = (x >= 0) & (x <= 1)
         xc = np.clip(x, 0, 1)
@@ -310,9 +329,11 @@ class Beta(ContinuousDistribution):
             return np.where(inside, np.exp(log_pdf), 0.0)
 
     def cdf(self, x: Any) -> np.ndarray:
+        from scipy import special
         return special.betainc(self.a, self.b, np.clip(np.asarray(x, dtype=float), 0, 1))
 
     def ppf(self, u: Any) -> np.ndarray:
+        from scipy import special
         u = np.asarray(u, dtype=float)
         return _outside_unit(u, special.betaincinv(self.a, self.b, np.clip(u, 0, 1)))
 
@@ -383,18 +404,22 @@ class Mixture(ContinuousDistribution):
         return self._weighted_sum(np.exp(-0.5 * self._z(x) ** 2 - _LOG_SQRT_2PI), self.weights / self.stds)
 
     def cdf(self, x: Any) -> np.ndarray:
+        from scipy import special
         return self._weighted_sum(special.ndtr(self._z(x)), self.weights)
 
     def sf(self, x: Any) -> np.ndarray:
         """1 − cdf(x), computed without cancellation so the upper tail keeps its precision."""
+        from scipy import special
         return self._weighted_sum(special.ndtr(-self._z(x)), self.weights)
 
     def _z_of(self, x: np.ndarray) -> np.ndarray:
         """Φ⁻¹(F(x)), taking the upper half from the survival function so it stays exact in both tails."""
+        from scipy import special
         lower = self.cdf(x)
         return np.where(lower <= 0.5, special.ndtri(lower), -special.ndtri(self.sf(x)))
 
     def ppf(self, u: Any) -> np.ndarray:
+        from scipy import special
         u = np.asarray(u, dtype=float)
         with np.errstate(invalid="ignore"):
             x = np.interp(special.ndtri(u), self._table_z, self._table_x)

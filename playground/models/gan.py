@@ -44,11 +44,13 @@ from scipy.stats import gaussian_kde, lognorm, norm, wasserstein_distance
 
 from playground.models import nn
 from playground.models.base import BaseModel, Snapshot, validate_seed
+from playground.models.datasets.loaders import MAX_MAGNITUDE
 from playground.models.history import History
 
 __all__ = [
     "Target1D", "GaussianMixture1D", "Uniform1D", "LogNormal1D", "Empirical1D", "TARGETS", "make_target",
     "GAN1D", "GANSnapshot", "GAN_PRESETS", "make_preset", "LOSSES", "NOISES",
+    "discriminator_loss", "generator_loss",
 ]
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -186,7 +188,8 @@ class Empirical1D(Target1D):
     """A user's numbers. Its density is a Gaussian kernel density estimate, and sampling draws from that estimate
     (a data point plus kernel noise), so the generator chases the same smooth curve that is drawn."""
 
-    def __init__(self, data: Sequence[float], *, name: str = "your data", description: str = "") -> None:
+    def __init__(self, data: Sequence[float], *, name: str = "your data", description: str = "",
+                 skipped_lines: Sequence[int] = ()) -> None:
         data = np.asarray(data, float).ravel()
         data = data[np.isfinite(data)]
         if len(data) < 2:
@@ -194,38 +197,49 @@ class Empirical1D(Target1D):
         if np.ptp(data) == 0:
             raise ValueError(f"all {len(data)} numbers are equal ({data[0]:g}); there is no spread to learn")
         self.data, self.name, self.description = data, name, description
+        #: Lines of the file this came from that held no usable number (see from_csv).
+        self.skipped_lines = tuple(skipped_lines)
         self._kde = gaussian_kde(data)
         self.bandwidth = float(np.sqrt(self._kde.covariance[0, 0]))
         self.mean, self.std = float(data.mean()), float(np.sqrt(data.var() + self.bandwidth ** 2))
         self.loc, self.scale = self.mean, self.std
 
     @classmethod
-    def from_csv(cls, path: str | Path, column: int | str = 0) -> "Empirical1D":
-        """Read one column (by position or header name) of a CSV file; blank and non-numeric cells are skipped."""
+    def from_csv(cls, path: str | Path, column: int | str = 0, *, max_bytes: int = 20_000_000) -> "Empirical1D":
+        """Read one column (by position or header name) of a CSV file. Rows with no usable number in it (a word,
+        a blank cell, NaN, a number beyond ±MAX_MAGNITUDE) are skipped; ``skipped_lines`` lists them."""
         path = Path(path)
         try:
+            size = path.stat().st_size
+            if size > max_bytes:
+                raise ValueError(f"{path.name} is {size / 1e6:.1f} MB; files up to {max_bytes / 1e6:g} MB can be "
+                                 "loaded")
             with path.open(newline="", encoding="utf-8-sig") as f:
-                rows = [row for row in csv.reader(f) if row]
+                reader = csv.reader(f)
+                rows = [(reader.line_num, row) for row in reader if row]
         except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise ValueError(f"could not read {path.name}: {exc}") from exc
         if not rows:
             raise ValueError(f"{path.name} is empty")
         if isinstance(column, str):
-            header = [cell.strip() for cell in rows[0]]
+            header = [cell.strip() for cell in rows[0][1]]
             if column not in header:
                 raise ValueError(f"{path.name} has no column {column!r}; its columns are {', '.join(header)}")
             index, rows = header.index(column), rows[1:]
         else:
             index = int(column)
-        values = []
-        for row in rows:
-            try:
-                values.append(float(row[index]))
-            except (IndexError, ValueError):
-                continue
+            if len(rows[0][1]) > index and not _written_as_number(rows[0][1][index]):
+                rows = rows[1:]  # a header
+        values, skipped = [], []
+        for line, row in rows:
+            value = float(row[index]) if len(row) > index and _written_as_number(row[index]) else math.nan
+            if math.isfinite(value) and abs(value) <= MAX_MAGNITUDE:
+                values.append(value)
+            elif any(cell.strip() for cell in row):
+                skipped.append(line)
         if len(values) < 2:
             raise ValueError(f"column {column!r} of {path.name} holds {len(values)} numbers; need at least 2")
-        return cls(values, name=f"{path.stem}[{column}]")
+        return cls(values, name=f"{path.stem}[{column}]", skipped_lines=skipped)
 
     def sample(self, n, rng):
         picks = self.data[rng.integers(0, len(self.data), n)]
@@ -240,6 +254,14 @@ class Empirical1D(Target1D):
 
     def display_range(self):
         return float(self.data.min() - 3 * self.bandwidth), float(self.data.max() + 3 * self.bandwidth)
+
+
+def _written_as_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
 
 
 #: The built-in targets by name.
@@ -429,12 +451,8 @@ class GAN1D(BaseModel):
         self.D.zero_grad()
         out = self.D.forward(np.concatenate([real, fake]))                  # (2B, 1)
         if self.loss != "wgan_gp":
-            # −E[log D(x)] − E[log(1 − D(G(z)))] with D = sigmoid(logit): −log D = softplus(−logit) and
-            # −log(1 − D) = softplus(logit), so both halves are softplus(sign · logit) — stable, and one pass.
-            signs = _real_minus_fake_plus(batch, out.dtype)                  # (2B, 1)
-            signed = out * signs
-            loss = float(nn.softplus(signed).sum()) / batch
-            self.D.backward(nn.sigmoid(signed) * signs / batch, need_input_grad=False)
+            loss, grad_out = discriminator_loss(out, batch)
+            self.D.backward(grad_out, need_input_grad=False)
             return loss, None
         out_real, out_fake = out[:batch], out[batch:]
         loss = float(out_fake.mean() - out_real.mean())
@@ -469,12 +487,7 @@ class GAN1D(BaseModel):
         return loss
 
     def _generator_loss(self, out: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean generator loss for discriminator outputs ``out`` (B, 1) and each sample's d(loss)/d(out)."""
-        if self.loss == "non_saturating":                                   # −log D = softplus(−logit)
-            return float(nn.softplus(-out).mean()), -nn.sigmoid(-out)
-        if self.loss == "minimax":                                          # log(1 − D) = −softplus(logit)
-            return float(-nn.softplus(out).mean()), -nn.sigmoid(out)
-        return float(-out.mean()), np.full_like(out, -1.0)                  # −f
+        return generator_loss(out, self.loss)
 
     def _check_diverged(self, who: str, loss: float, params: np.ndarray) -> None:
         if not math.isfinite(loss) or abs(loss) > LOSS_LIMIT or not np.isfinite(params).all():
@@ -634,6 +647,25 @@ class GAN1D(BaseModel):
 def _noise_quantiles(noise: str, u: np.ndarray) -> np.ndarray:
     """Noise values at quantiles ``u`` of the noise distribution: N(0, 1) or U(−1, 1)."""
     return ndtri(u) if noise == "normal" else 2 * u - 1
+
+
+def discriminator_loss(out: np.ndarray, batch: int) -> tuple[float, np.ndarray]:
+    """−E[log D(x)] − E[log(1 − D(G(z)))] for the logits ``out`` (2B, 1) of B real rows followed by B fake rows, and
+    d(loss)/d(out). With D = sigmoid(logit), −log D = softplus(−logit) and −log(1 − D) = softplus(logit), so both
+    halves are softplus(sign · logit) — stable, and one pass."""
+    signs = _real_minus_fake_plus(batch, out.dtype)                          # (2B, 1)
+    signed = out * signs
+    return float(nn.softplus(signed).sum()) / batch, nn.sigmoid(signed) * signs / batch
+
+
+def generator_loss(out: np.ndarray, loss: str) -> tuple[float, np.ndarray]:
+    """Mean generator loss (one of LOSSES) for discriminator outputs ``out`` (B, 1), and each sample's
+    d(loss)/d(out) (not divided by B)."""
+    if loss == "non_saturating":                                             # −log D = softplus(−logit)
+        return float(nn.softplus(-out).mean()), -nn.sigmoid(-out)
+    if loss == "minimax":                                                    # log(1 − D) = −softplus(logit)
+        return float(-nn.softplus(out).mean()), -nn.sigmoid(out)
+    return float(-out.mean()), np.full_like(out, -1.0)                       # −f
 
 
 @lru_cache(maxsize=8)

@@ -548,12 +548,14 @@ class GaussianMixture:
         self._check_fitted()
         return _full_from_typed(self.covariances_, self.covariance_type, self.n_components, self.n_features_in_)
 
-    def sample(self, n: int = 1) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` new points (n, D) and the component each came from (n,): pick k with probability π_k, draw from it."""
+    def sample(self, n: int = 1, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` new points (n, D) and the component each came from (n,): pick k with probability π_k, draw from it.
+        Drawn with ``rng`` if given, else with the model's own Generator (which ``sample`` then continues)."""
         self._check_fitted()
         n = _check_count("the number of samples", n, 0)
-        labels = self.rng.choice(self.n_components, size=n, p=self.weights_ / self.weights_.sum())
-        noise = self.rng.standard_normal((n, self.n_features_in_))
+        rng = self.rng if rng is None else rng
+        labels = rng.choice(self.n_components, size=n, p=self.weights_ / self.weights_.sum())
+        noise = rng.standard_normal((n, self.n_features_in_))
         factors = np.linalg.cholesky(self.full_covariances())                 # (K, D, D): Σ_k = L_k L_kᵀ
         points = np.empty_like(noise)
         for k in range(self.n_components):

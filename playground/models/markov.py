@@ -38,7 +38,7 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from .base import BaseModel, Snapshot, validate_seed
+from .base import BaseModel, Snapshot, check_stop, validate_seed
 
 __all__ = [
     "MIN_ORDER", "MAX_ORDER", "LEVELS", "N_CANDIDATES",
@@ -349,6 +349,7 @@ def _packed_tables(ids: np.ndarray, vocabulary_size: int, order: int, bits: int)
     suffixes = grams & np.uint64((1 << (k * bits)) - 1)   # the k-gram a walk is in after emitting each pair
     tables = []                                 # orders k, k − 1, … 0
     for m in range(k, 0, -1):
+        check_stop()                            # a 20 MB corpus takes seconds: closing the window must not wait
         # The (m + 1)-grams are the order-m pairs: an m-token context and the token after it.
         token = (grams & one_token).astype(np.int64)
         contexts, context_counts, state = _runs(grams >> np.uint64(bits), weights=counts)
@@ -409,6 +410,7 @@ def _chained_tables(ids: np.ndarray, vocabulary_size: int, order: int) -> list[_
     n_contexts = 1
     tables = []
     for m in range(order + 1):
+        check_stop()
         if m == 0:  # one empty context: the pairs are the tokens themselves, already dense ids
             keys, pair_rank, counts = np.arange(V, dtype=np.int64), ids, np.bincount(ids, minlength=V)
         else:
@@ -581,6 +583,7 @@ class MarkovChain:
         if not isinstance(text, str):
             raise ValueError(f"the corpus must be text (a str), not {type(text).__name__}")
         ids, vocabulary = self._encode_corpus(text)
+        check_stop()
         unit = "characters" if self.level == "char" else "tokens (words and punctuation marks)"
         if len(ids) == 0:
             raise ValueError("the corpus is empty — type, paste or open some text first")
@@ -964,6 +967,7 @@ class SuffixIndex:
     def _deepen(self, depth: int) -> None:
         n, rank = self._n, self._rank
         while self._depth < depth and not self._complete:
+            check_stop()                            # a round sorts the whole corpus; each leaves a usable index
             h = self._depth
             following = np.full(n, -1, dtype=np.int64)
             following[:n - h] = rank[h:]
@@ -976,7 +980,7 @@ class SuffixIndex:
             self._depth = 2 * h
             self._order = _array("q", order)
             self._complete = int(new_rank.max()) == n - 1  # every suffix distinct: fully sorted
-        self._rank = rank
+            self._rank = rank
 
     def contains(self, pattern: array.array) -> bool:
         """Does the token-id sequence ``pattern`` (an ``array('q')``) occur in the corpus?"""
@@ -1214,6 +1218,11 @@ class MarkovGenerator(BaseModel):
     stays.
     """
 
+    #: Tokens on one page. A full page makes way for a fresh one that goes on from the same context: every frame
+    #: copies the page (snapshot and checkpoint), so a chain left playing at full speed would otherwise grow its
+    #: memory and its frame time without end (measured by the soak: +40 MB a minute alone at full speed).
+    PAGE_TOKENS = 50_000
+
     def __init__(self, text: str, *, order: int = 2, level: str = "char", smoothing: float = 0.0,
                  temperature: float = 1.0, top_k: int | None = None, start: str = "", seed: int = 0) -> None:
         super().__init__(seed=seed)
@@ -1274,6 +1283,8 @@ class MarkovGenerator(BaseModel):
 
     def step(self) -> None:
         """Generate one token and update the text, the novelty statistics and the perplexity."""
+        if len(self._gen.counts) >= self.PAGE_TOKENS:
+            self._turn_page()
         chain, gen = self.chain, self._gen
         trace: list[tuple[int, int, int]] = []
         chain._walk(gen.walk, 1, self.temperature, self.top_k, trace)
@@ -1297,6 +1308,20 @@ class MarkovGenerator(BaseModel):
             gen.note = self._backoff_note(history, record)
         else:
             gen.note = ""
+
+    def _turn_page(self) -> None:
+        """A fresh page: the walk (its context and random stream) goes on; the text and its statistics start again,
+        the context kept out of sight as at a random start."""
+        chain, walk = self.chain, self._gen.walk
+        walk.history = walk.history[-chain.order:]
+        self._prompt_text, self._unknown_prompt = "", ()
+        self._gen = _Generation(
+            walk=walk, n_prompt=len(walk.history), joiner=TextJoiner(chain.level), pieces=[""],
+            token_starts=array.array("q"), text_length=0,
+            tracker=NoveltyTracker(chain.suffix_index(), min_run=default_copy_run(chain.order, chain.level),
+                                   ngram=chain.order + 2),
+            counts=array.array("q"), totals=array.array("q"), log_likelihood=0.0, n_backed_off=0, last=None,
+            note="")
 
     def _backoff_note(self, history: list[int], record: GeneratedToken) -> str:
         k = self.chain.order

@@ -159,6 +159,31 @@ class DiffusionPanel(Panel):
         self._show_data_choice()
         self._method_shown()
 
+    # --- lessons ---------------------------------------------------------------------------------------------
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "forward": self.forward_plot, "reverse": self.reverse_plot,
+                "samples": self.samples_plot, "schedule": self.schedule_plot, "loss": self.loss_plot,
+                "quality": self.quality_plot, "score-field": self.field_plot, "flow": self.flow_view,
+                "steps-strip": self.steps_strip, "readout": self.readout, "sample": self.sample_button,
+                "run-steps": self.steps_button, "compute-flow": self.flow_button}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.diffusion import diffusion_script
+        return diffusion_script(self.state(), self.user_points, self.last_snapshot)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import diffusion_tables
+        return diffusion_tables(self.last_snapshot)
+
+    # --- sessions --------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        """The user's points exactly and however many (state() rounds them and leaves out large sets)."""
+        state = self.state()
+        if self.user_points is not None:
+            state["points"] = self.user_points.copy()
+        return state
+
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
         self.set_controls_and_plots(self._build_controls(), self._build_plots())

@@ -50,16 +50,18 @@ class GANPanel(Panel):
         self.seed = model.seed  # a scene's claim holds at its own seed
         return model
 
-    def _new_model(self, **overrides: Any) -> None:
-        """A structural change (target, width, preset): a fresh model, the live parameters carried over."""
+    def _new_model(self, **overrides: Any) -> bool:
+        """A structural change (target, width, preset): a fresh model, the live parameters carried over.
+        False (and a message) if the model refuses the settings; the old model then stays."""
         kwargs = {**self._live_values(), "hidden": (self.hidden_width, self.hidden_width), "seed": self.seed,
                   "target": self.custom_target or self.target_name, **overrides}
         try:
             model = gm.GAN1D(**kwargs)
         except ValueError as exc:
             self.message_bar.show_message(str(exc), "warning")
-            return
+            return False
         self.replace_model(model)  # the new worker draws it at once
+        return True
 
     def _live_values(self) -> dict[str, Any]:
         values = self.train_form.values()
@@ -87,6 +89,59 @@ class GANPanel(Panel):
         self.preset = state.get("preset", "") if state.get("preset") in gm.GAN_PRESETS else ""
         self.target_name, self.hidden_width = target, hidden
         self._show_values(model.hyperparameters(), target, hidden)
+        self._show_preset_story()
+
+    # --- lessons ---------------------------------------------------------------------------------------------
+    def preset_state(self, name: str) -> dict[str, Any]:
+        """A scene's settings, its seed included (a scene's claim holds at its own seed)."""
+        if name not in gm.GAN_PRESETS:
+            raise ValueError(f"there is no scene called {name!r}; the scenes are: {', '.join(gm.GAN_PRESETS)}")
+        live = ("loss", "noise", "lr_g", "lr_d", "d_steps", "batch_size", "gp_weight")
+        unsaved = set(gm.GAN_PRESETS[name]["kwargs"]) - {"target", "hidden", "seed", *live}
+        if unsaved:  # e.g. Adam's betas: state() does not keep them, so restoring would quietly lose them
+            raise ValueError(f"the scene {name!r} sets {', '.join(sorted(unsaved))}, which a lesson cannot set; "
+                             "choose another scene")
+        model = gm.make_preset(name)
+        hyper = model.hyperparameters()
+        return {"preset": name, "seed": model.seed, "target": gm.GAN_PRESETS[name]["kwargs"]["target"],
+                "hidden": model.hidden[0], **{k: hyper[k] for k in live}}
+
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "densities": self.density_plot, "discriminator": self.d_plot,
+                "mapping": self.map_plot, "losses": self.loss_plot, "distance": self.w_plot,
+                "readout": self.readout, "scene": self.story, "timeline": self.timeline,
+                "step-d": self.step_d_button, "step-g": self.step_g_button}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.gan import gan_script
+        return gan_script(self.state(), self.last_snapshot, betas=self.model.betas, custom_target=self.custom_target)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import gan_tables
+        return gan_tables(self.last_snapshot)
+
+    # --- sessions --------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        """A loaded CSV column too: the numbers themselves, since the file may be gone next time."""
+        state = self.state()
+        if self.custom_target is not None:
+            state.update(data=self.custom_target.data.copy(), data_name=self.custom_target.name)
+        return state
+
+    def restore_session(self, state: dict[str, Any]) -> None:
+        if "data" not in state:
+            self.restore_state(state)
+            return
+        custom = gm.Empirical1D(state["data"], name=str(state.get("data_name", "your data")))
+        hidden = state.get("hidden", self.hidden_width)
+        live = {k: state[k] for k in ("loss", "noise", "lr_g", "lr_d", "d_steps", "batch_size", "gp_weight")
+                if k in state}
+        # Built first so that bad numbers or settings change nothing; restore_state then sets up the controls.
+        model = gm.GAN1D(custom, hidden=(hidden, hidden), seed=state.get("seed", self.seed), **live)
+        self.restore_state(state)
+        self.model, self.custom_target = model, custom
+        self.message_bar.show_message(f"Target: {len(custom.data):,} numbers from {custom.name}.", "info")
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -339,10 +394,17 @@ class GANPanel(Panel):
         target = self.read_user_file(lambda p: gm.Empirical1D.from_csv(p, column), path)
         if target is None:
             return False
+        if not self._new_model(target=target):
+            return False
         self.custom_target = target
         self._leave_preset()
-        self._new_model()
-        self.message_bar.show_message(f"Target: {len(target.data):,} numbers from {Path(path).name}.", "info")
+        text = f"Target: {len(target.data):,} numbers from {Path(path).name}."
+        if target.skipped_lines:
+            lines = ", ".join(str(n) for n in target.skipped_lines[:8]) + (" …" if len(target.skipped_lines) > 8 else "")
+            self.message_bar.show_message(f"{text} Skipped {len(target.skipped_lines)} row(s) with no usable number "
+                                          f"in that column: line {lines}.", "warning")
+        else:
+            self.message_bar.show_message(text, "info")
         return True
 
     # --- timeline --------------------------------------------------------------------------------------------

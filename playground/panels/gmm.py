@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from playground.models.datasets import toy2d
 from playground.models.datasets.loaders import load_points_csv
-from playground.models.gmm import GMMSnapshot, GMMTrainer, component_log_pdf
+from playground.models.gmm import GMMSnapshot, GMMTrainer, check_points, component_log_pdf
 from playground.panels.base import Panel
 from playground.theme import Theme
 from playground.widgets.layout import group, rich_label
@@ -33,6 +33,8 @@ from playground.widgets.params import Param, ParamForm
 from playground.widgets.plots import ThemedPlot, brush, color, pen
 from playground.widgets.point_cloud import ColouredPoints
 
+#: Up to this many EM iterations the log-likelihood curve marks each one.
+MARKED_ITERATIONS = 60
 MAX_K = 10
 MIN_POINTS, MAX_POINTS = 20, 10_000  # the size slider's range
 UNIT_CIRCLE = np.stack([np.cos(np.linspace(0, 2 * np.pi, 97)), np.sin(np.linspace(0, 2 * np.pi, 97))])  # (2, 97)
@@ -93,6 +95,56 @@ class GMMPanel(Panel):
         GMMTrainer(X, seed=self.seed, **{**self.model_form.values(), **(SCENES.get(preset, {})), **values})
         super().restore_state(state)
         self._load_preset(preset, n_points, direct=True, **values)
+
+    # --- lessons ---------------------------------------------------------------------------------------------
+    def preset_state(self, name: str) -> dict[str, Any]:
+        """What choosing ``name`` in the data box sets (see _load_preset)."""
+        if name in SCENES:
+            return {"preset": name, **SCENES[name]}
+        if name not in toy2d.GMM_PRESETS:
+            raise ValueError(f"there is no data set called {name!r}; the data sets are: "
+                             f"{', '.join([*toy2d.GMM_PRESETS, *SCENES])}")
+        return {"preset": name, **({"n_components": 2} if name in toy2d.PRESETS_1D else {})}
+
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "data": self.main_plot, "likelihood": self.ll_plot,
+                "bic": self.k_plot, "phase": self.phase_label, "inspector": self.inspector,
+                "e-step": self.e_button, "m-step": self.m_button, "sample": self.sample_button,
+                "choose-k": self.choose_k_button}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.gmm import gmm_script
+        return gmm_script(self.state(), self.X, self.last_snapshot)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import gmm_tables
+        return gmm_tables(self.last_snapshot)
+
+    # --- sessions --------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        """The points themselves too: clicks, erasing and a loaded CSV take them away from any preset."""
+        return {**self.state(), "points": self.X.copy()}
+
+    def restore_session(self, state: dict[str, Any]) -> None:
+        if "points" not in state:
+            self.restore_state(state)
+            return
+        preset = state.get("preset", self.preset)
+        known = preset in toy2d.GMM_PRESETS or preset in SCENES
+        settings = {**state, "preset": preset if known else self.preset}  # a loaded file's name: keep any preset
+        values = {k: settings[k] for k in ("n_components", "covariance_type", "init", "tol", "reg_covar")
+                  if k in settings}
+        # The points are checked with the saved model settings before anything of the panel changes.
+        X = GMMTrainer(state["points"], seed=state.get("seed", self.seed),
+                       **{**self.model_form.values(), **SCENES.get(settings["preset"], {}), **values}).X
+        if X.shape[1] not in (1, 2):
+            raise ValueError(f"the saved points have {X.shape[1]} coordinates; the panel shows 1 or 2")
+        self.restore_state(settings)
+        self.model.set_data(X)  # EM starts on them from the seed, as it would have on the saved run
+        self.preset, self.X = preset, X
+        if not known:
+            self.message_bar.show_message(f"{len(X):,} points from {preset}, kept in the session.", "info")
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -240,6 +292,7 @@ class GMMPanel(Panel):
                                        lambda i, t: (i.setSize(t.marker * 2.6), i.setBrush(None),
                                                      i.setPen(pen(t, t.foreground, width=1.2))))
         self._style_weight_labels()
+        self._ellipse_alpha = {}  # component → the opacity its ellipses were last drawn with
         mp.viewport().installEventFilter(self)
 
         self.ll_curve = self.ll_plot.styled(pg.PlotDataItem(), lambda i, t: (
@@ -273,6 +326,7 @@ class GMMPanel(Panel):
             plot.apply_theme(theme)
         self._style_weight_labels()
         self._density_key = None  # the colour map follows the theme
+        self._ellipse_alpha: dict[int, float] = {}  # and so do the ellipses' pens
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
 
@@ -329,7 +383,8 @@ class GMMPanel(Panel):
         self.ask_for_file("Load points", self.CSV_FILES, self.load_csv)
 
     def load_csv(self, path: str) -> bool:
-        X = self.read_user_file(lambda p: load_points_csv(p, n_columns=2), path)
+        k = self.model_form.values()["n_components"]   # EM needs at least K points: fewer change nothing
+        X = self.read_user_file(lambda p: check_points(load_points_csv(p, n_columns=2), n_components=k), path)
         if X is None:
             return False
         self.preset = Path(path).name
@@ -472,6 +527,10 @@ class GMMPanel(Panel):
         if getattr(self, "_autorange_pending", False):
             self.main_plot.enableAutoRange()
             self._autorange_pending = False
+        if snap.converged and self.playing:
+            # The tolerance says when EM stops. Playing on would change nothing visible while the curve, which every
+            # frame copies and draws, grows without end (the soak saw the steps/s fall 4× in three minutes).
+            self.pause()
 
     def _point_colours(self, snap: GMMSnapshot) -> np.ndarray:
         """(N, 3) uint8: each point's colour, the responsibility-weighted blend of the component colours."""
@@ -502,11 +561,19 @@ class GMMPanel(Panel):
             # Σ = V diag(λ) Vᵀ; eigenvalues clipped at 0 so a collapsing component draws as a line, never fails.
             eigenvalues, vectors = np.linalg.eigh(snap.covariances[k])
             ring = vectors @ (np.sqrt(np.clip(eigenvalues, 0.0, None))[:, None] * circle)
-            alpha = 0.35 + 0.65 * min(1.0, snap.weights[k] * snap.n_components)
+            # Opacity by weight, in steps of 5 %: a new pen makes pyqtgraph re-process the curve, so only on change.
+            alpha = round(20 * (0.35 + 0.65 * min(1.0, snap.weights[k] * snap.n_components))) / 20
+            restyle = self._ellipse_alpha.get(k) != alpha
+            self._ellipse_alpha[k] = alpha
             for item, scale, dashed in ((one, 1.0, False), (two, 2.0, True)):
+                if restyle:
+                    width = 1.3 if not dashed else 0.9
+                    item.setPen(pen(self.theme, self.theme.color(k), width=width, alpha=alpha, dashed=dashed))
+                    # A halo in the background colour: the 1σ ellipse stays visible over its own, same-coloured
+                    # points (at presentation scale they cover the whole 1σ region). The 2σ one lies mostly outside.
+                    if not dashed:
+                        item.setShadowPen(pen(self.theme, self.theme.background, width=width * 2.6, alpha=0.85))
                 item.setData(snap.means[k, 0] + scale * ring[0], snap.means[k, 1] + scale * ring[1])
-                item.setPen(pen(self.theme, self.theme.color(k), width=1.3 if not dashed else 0.9, alpha=alpha,
-                                dashed=dashed))
             self._set_weight_label(k, snap.weights[k])
             label.setPos(snap.means[k, 0], snap.means[k, 1] + 2 * np.sqrt(snap.covariances[k][1, 1]))
         self.mean_markers.setData(snap.means[:, 0], snap.means[:, 1])
@@ -601,6 +668,9 @@ class GMMPanel(Panel):
 
     def _render_curves(self, snap: GMMSnapshot) -> None:
         iterations = np.arange(len(snap.lower_bounds))
+        # A marker per iteration while they can be told apart; past that the markers only cost (pyqtgraph
+        # re-keys every symbol each frame: 9 ms a frame at a few hundred iterations).
+        self.ll_curve.setSymbol("o" if len(iterations) <= MARKED_ITERATIONS else None)
         self.ll_curve.setData(iterations, snap.lower_bounds)
         self.ll_plot.set_labels(title="✓ converged" if snap.converged else "Log-likelihood ↑")
 

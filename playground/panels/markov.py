@@ -134,6 +134,30 @@ class MarkovPanel(Panel):
         self._show_corpus(text)
         self._show_settings(settings)
 
+    # --- lessons ---------------------------------------------------------------------------------------------
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "text": self.text_view, "bars": self.bars, "graph": self.graph_view,
+                "perplexity": self.perplexity_chart, "readout": self.readout,
+                "compute-perplexity": self.curve_button}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.markov import markov_script
+        return markov_script(self.applied, self.seed, self.last_snapshot, corpus_name=self.corpus_name,
+                             corpus_source=self.corpus_source)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import markov_tables
+        return markov_tables(self.last_snapshot)
+
+    # --- sessions --------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        """Your own text whatever its length (state() leaves out very long ones)."""
+        state = self.state()
+        if not self.corpus_name:
+            state.update(corpus="", text=self.applied["text"], source=self.corpus_source)
+        return state
+
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
         self.corpus_timer = QTimer(self, singleShot=True, interval=CORPUS_DEBOUNCE_MS)

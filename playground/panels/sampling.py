@@ -83,6 +83,27 @@ class SamplingPanel(Panel):
         self._fill_sampler_box()
         self._show_static(dist)
 
+    # --- lessons ---------------------------------------------------------------------------------------------------
+    def preset_state(self, name: str) -> dict[str, Any]:
+        if name not in sm.PRESETS:
+            raise ValueError(f"there is no preset called {name!r}; the presets are: {', '.join(sm.PRESETS)}")
+        dist = sm.PRESETS[name]()
+        return {"preset": name, "distribution": dist.to_dict(), "sampler": dist.samplers[0]}
+
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "samples": self.main_plot, "sampler": self.sampler_plot,
+                "error": self.tv_plot, "readout": self.readout,
+                **{f"draw-{n}": button for n, button in self.draw_buttons.items()}}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.sampling import sampling_script
+        return sampling_script(self.state(), self.last_snapshot)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import sampling_tables
+        return sampling_tables(self.last_snapshot, self.state())
+
     # --- building --------------------------------------------------------------------------------------------------
     def build(self) -> None:
         controls = self._build_controls()

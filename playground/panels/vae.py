@@ -166,7 +166,7 @@ class VAEPanel(Panel):
 
     def restore_state(self, state: dict[str, Any]) -> None:
         settings = {k: state.get(k, v) for k, v in DEFAULTS.items()}
-        if settings["dataset"] not in IMAGE_SETS:
+        if settings["dataset"] not in IMAGE_SETS and not (settings["dataset"] == FOLDER and self.folder is not None):
             raise ValueError(f"there is no data set called {settings['dataset']!r}")
         for key, choices in (("latent_dim", LATENT_DIMS), ("hidden", HIDDEN_WIDTHS), ("batch_size", BATCH_SIZES)):
             if settings[key] not in choices or isinstance(settings[key], bool):
@@ -179,6 +179,48 @@ class VAEPanel(Panel):
             self.vae_beta = float(settings["beta"])
         self.colour_by = str(state.get("colour_by", "class"))
         self._show_settings(settings)
+
+    # --- lessons ---------------------------------------------------------------------------------------------
+    def lesson_targets(self) -> dict[str, Any]:
+        return {**super().lesson_targets(), "latent-map": self.map_plot, "decoded-grid": self.manifold_plot,
+                "preview": self.preview, "interpolate": self.interpolation_tab, "arithmetic": self.arithmetic_tab,
+                "losses": self.losses_tab, "samples": self.samples_tab, "compare": self.compare_tab,
+                "readout": self.readout, "measure-quality": self.samples_tab.quality_button,
+                "train-both": self.compare_tab.button}
+
+    # --- Copy as Python, Export data as CSV ------------------------------------------------------------------
+    def python_script(self) -> str:
+        from playground.scripts.vae import vae_script
+        return vae_script(self.applied, self.seed, self.last_snapshot, folder=self.folder)
+
+    def export_tables(self) -> list:
+        from playground.export_csv import vae_tables
+        return vae_tables(self.last_snapshot)
+
+    # --- sessions --------------------------------------------------------------------------------------------
+    def session_state(self) -> dict[str, Any]:
+        """A student's image folder as the images themselves: the folder may be gone next time."""
+        state = self.state()
+        if self.applied["dataset"] == FOLDER and self.folder is not None:
+            f = self.folder
+            state.update(dataset=FOLDER, folder={
+                "name": f.name, "images": f.images, "side": f.side, "labels": f.labels,
+                "label_names": list(f.label_names), "factors": dict(f.factors),
+                "skipped": [list(s) for s in f.skipped]})
+        return state
+
+    def restore_session(self, state: dict[str, Any]) -> None:
+        if state.get("dataset") != FOLDER:
+            self.restore_state(state)
+            return
+        folder = saved_image_set(state.get("folder"))
+        previous, self.folder = self.folder, folder
+        try:
+            self.restore_state(state)
+        except Exception:
+            self.folder = previous
+            raise
+        self._folder_loaded(folder)
 
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
@@ -901,3 +943,33 @@ class VAEPanel(Panel):
             f"step <b>{snap.step:,}</b> · VAE, β = {snap.beta:g}<br>"
             f"ELBO <b>{finite_or_dash(snap.elbo)}</b> nats (held-out {last(snap.held_out_elbo_history)})<br>"
             f"= −(reconstruction {finite_or_dash(snap.recon)} + KL {finite_or_dash(snap.kl)})")
+
+
+def saved_image_set(saved: Any) -> ImageSet:
+    """The ImageSet a session saved (see VAEPanel.session_state), checked: ValueError says what does not fit."""
+    if not isinstance(saved, dict):
+        raise ValueError("the saved image folder is missing")
+    images, labels = saved.get("images"), saved.get("labels")
+    names, side = saved.get("label_names"), saved.get("side")
+    if not isinstance(images, np.ndarray) or images.ndim != 2 or images.dtype.kind != "f" or len(images) == 0:
+        raise ValueError("the saved images must be a table of pixels, one image per row")
+    if isinstance(side, bool) or not isinstance(side, int) or side * side != images.shape[1]:
+        raise ValueError(f"the saved images have {images.shape[1]} pixels each, not {side!r}²")
+    if not (np.isfinite(images).all() and images.min() >= 0 and images.max() <= 1):
+        raise ValueError("the saved pixels must lie between 0 and 1")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ValueError("the saved class names must be a list of text")
+    if not isinstance(labels, np.ndarray) or labels.shape != (len(images),) or labels.dtype.kind not in "iu" \
+            or labels.min() < 0 or labels.max() >= len(names):
+        raise ValueError("the saved labels must give one class (0 … classes − 1) per image")
+    factors = saved.get("factors", {})
+    if not isinstance(factors, dict) or not all(isinstance(v, np.ndarray) and v.shape == (len(images),)
+                                                for v in factors.values()):
+        raise ValueError("the saved factors must give one number per image")
+    skipped = saved.get("skipped", [])
+    if not isinstance(skipped, list) or not all(isinstance(s, list) and len(s) == 2
+                                                and all(isinstance(t, str) for t in s) for s in skipped):
+        raise ValueError("the saved list of skipped files is damaged")
+    return ImageSet(str(saved.get("name", "your images")), images.astype(np.float32), side,
+                    labels.astype(np.int64), tuple(names), {str(k): v.astype(np.float64) for k, v in factors.items()},
+                    tuple((a, b) for a, b in skipped))

@@ -45,6 +45,8 @@ class ModelWorker(QThread):
         self._events: collections.deque = collections.deque()
         self._wake_pending = False
         self._frame_drawn = threading.Event()
+        # Set by stop(): check_stop() inside a long step or call then ends it at once (see models.base.run).
+        self._stopping = threading.Event()
         self.crash: BaseException | None = None
         self.setObjectName(f"worker:{type(model).__name__}")
 
@@ -53,7 +55,7 @@ class ModelWorker(QThread):
 
     def run(self) -> None:  # runs on the worker thread
         try:
-            for event in run(self.model, self.commands, **self._run_kwargs):
+            for event in run(self.model, self.commands, stop=self._stopping, **self._run_kwargs):
                 is_frame = isinstance(event, Snapshot)
                 with self._lock:
                     if is_frame:
@@ -96,7 +98,8 @@ class ModelWorker(QThread):
         self._frame_drawn.set()
 
     def stop(self, timeout_ms: int = 2000) -> bool:
-        """Ask the loop to end and wait for the thread. True if it ended in time."""
+        """Ask the loop to end — mid-computation if need be — and wait for the thread. True if it ended in time."""
         self.commands.put(Quit())
+        self._stopping.set()
         self._frame_drawn.set()
         return self.wait(timeout_ms)

@@ -1,4 +1,4 @@
-"""The one transport bar every panel shares: Play/Pause, Step, Reset, speed, seed."""
+"""The one transport bar every panel shares: Play/Pause, Step, Reset, speed, seed, Copy as Python."""
 from __future__ import annotations
 
 import secrets
@@ -21,6 +21,7 @@ class TransportBar(QWidget):
     reset_clicked = Signal()
     speed_changed = Signal(object)   # float | None
     seed_changed = Signal(int)
+    copy_python_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,6 +47,9 @@ class TransportBar(QWidget):
         self.new_seed_button = QToolButton()
         self.new_seed_button.setText("New seed")
         self.new_seed_button.setToolTip("New random seed")
+        self.copy_python_button = QPushButton("Copy as Python")
+        self.copy_python_button.setToolTip("Put a short Python script on the clipboard that reproduces this panel's "
+                                           "experiment with playground.models (Ctrl+Shift+C)")
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
@@ -59,6 +63,8 @@ class TransportBar(QWidget):
         layout.addWidget(QLabel("Seed"))
         layout.addWidget(self.seed_box)
         layout.addWidget(self.new_seed_button)
+        layout.addSpacing(16)
+        layout.addWidget(self.copy_python_button)
 
         self.play_button.toggled.connect(self._play_toggled)
         self.step_button.clicked.connect(self.step_clicked)
@@ -66,6 +72,7 @@ class TransportBar(QWidget):
         self.speed_slider.valueChanged.connect(self._speed_moved)
         self.seed_box.editingFinished.connect(lambda: self.seed_changed.emit(self.seed_box.value()))
         self.new_seed_button.clicked.connect(self._new_seed)
+        self.copy_python_button.clicked.connect(self.copy_python_clicked)
         self.set_speed(SPEEDS[6])
 
     # --- state the window pushes in (no signals emitted) -------------------------------------------------------

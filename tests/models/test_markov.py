@@ -596,3 +596,23 @@ def test_counts_are_right_when_the_ngrams_are_too_long_to_pack():
         candidates, probabilities = chain.next_distribution(list(context))
         total = sum(counter.values())
         assert dict(zip(candidates, probabilities)) == pytest.approx({t: c / total for t, c in counter.items()})
+
+
+def test_a_full_page_makes_way_for_a_fresh_one_that_goes_on_from_the_same_context():
+    def written(n_tokens: int) -> MarkovGenerator:
+        model = MarkovGenerator(load_corpus("prose"), level="char", order=3, seed=5)
+        model.PAGE_TOKENS = 100
+        for _ in range(n_tokens):
+            model.advance()
+        return model
+
+    full = written(200).snapshot()                  # the second page, just full
+    model = written(201)
+    fresh = model.snapshot()
+    assert len(full.tokens) == 100 and fresh.step == 201 and len(fresh.tokens) == 1 and fresh.prompt_length == 0
+    candidates, _ = model.chain.next_distribution(list(full.tokens[-3:]))
+    assert fresh.tokens[0] in candidates            # it went on from where the full page ended
+    assert len(model._gen.walk.history) <= 100 + 3  # the past pages are gone
+    later = written(250).snapshot()
+    assert len(later.tokens) == 50 and later.text.startswith(fresh.text)
+    assert_same_snapshot(later, written(250).snapshot())

@@ -158,3 +158,76 @@ def test_median_bandwidth_of_a_large_pool_uses_an_even_thinning():
     x, y = rng.normal(size=(1500, 2)), rng.normal(size=(1500, 2))
     exact = np.median(pdist(np.concatenate([x, y])))
     assert metrics.median_bandwidth(x, y) == pytest.approx(exact, rel=0.03)
+
+
+# -- precision and recall (k-nearest-neighbour supports) -----------------------------------------------------------
+
+def brute_force_precision_recall(generated: np.ndarray, data: np.ndarray, k: int) -> tuple[float, float]:
+    """The definition of Kynkäänniemi et al. (2019), written out with loops: a point is covered by a cloud if it lies
+    within some member's distance to that member's k-th nearest other member."""
+    def radii(cloud):
+        return [sorted(math.dist(p, q) for j, q in enumerate(cloud) if j != i)[k - 1] for i, p in enumerate(cloud)]
+
+    def share_covered(points, cloud):
+        r = radii(cloud)
+        return np.mean([any(math.dist(p, c) <= r[j] for j, c in enumerate(cloud)) for p in points])
+
+    return share_covered(generated, data), share_covered(data, generated)
+
+
+@pytest.mark.parametrize("k", [1, 3, 5])
+def test_precision_recall_matches_the_definition_written_with_loops(k):
+    rng = np.random.default_rng(k)
+    data = rng.normal(size=(40, 2))
+    generated = np.concatenate([rng.normal(size=(25, 2)) * 0.5 + [1.0, 0.0], rng.uniform(-4, 4, (10, 2))])
+    generated[:3] = data[:3]                                              # points shared by both clouds
+    expected = brute_force_precision_recall(generated, data, k)
+    assert metrics.precision_recall(generated, data, k=k) == pytest.approx(expected, abs=1e-12)
+
+
+def test_knn_radii_are_the_kth_smallest_distance_to_another_point():
+    rng = np.random.default_rng(9)
+    points = np.round(rng.normal(size=(30, 3)), 1)
+    points[5] = points[6]                                                 # a duplicate is a neighbour at distance 0
+    distances = cdist(points, points)
+    np.fill_diagonal(distances, np.inf)
+    for k in (1, 2, 4):
+        np.testing.assert_allclose(metrics.knn_radii(points, k), np.sort(distances, axis=1)[:, k - 1], rtol=1e-12)
+    assert metrics.knn_radii(points, 1)[5] == 0.0
+
+
+def test_precision_and_recall_separate_quality_from_coverage():
+    rng = np.random.default_rng(10)
+    two_modes = np.concatenate([rng.normal(size=(300, 2)) * 0.3 - [3, 0], rng.normal(size=(300, 2)) * 0.3 + [3, 0]])
+    same = np.concatenate([rng.normal(size=(300, 2)) * 0.3 - [3, 0], rng.normal(size=(300, 2)) * 0.3 + [3, 0]])
+    collapsed = rng.normal(size=(600, 2)) * 0.3 - [3, 0]                  # one mode only: realistic, half the data
+    noise = rng.uniform(-6, 6, (600, 2))                                  # everywhere: covers a lot, mostly unreal
+    good = metrics.precision_recall(same, two_modes)
+    assert good.precision > 0.9 and good.recall > 0.9
+    one_mode = metrics.precision_recall(collapsed, two_modes)
+    assert one_mode.precision > 0.9 and 0.4 < one_mode.recall < 0.55
+    spray = metrics.precision_recall(noise, two_modes)
+    assert spray.precision < 0.2 and spray.recall > one_mode.recall
+    assert metrics.precision_recall(two_modes, two_modes) == (1.0, 1.0)
+    assert metrics.precision_recall(two_modes + 100, two_modes) == (0.0, 0.0)
+
+
+def test_ball_membership_in_blocks_equals_one_block(monkeypatch):
+    rng = np.random.default_rng(11)
+    x, y = rng.normal(size=(200, 2)), rng.normal(size=(150, 2)) + 0.3
+    whole = metrics.precision_recall(x, y)
+    monkeypatch.setattr(metrics, "BLOCK_PAIRS", 700)                     # 4 rows at a time
+    assert metrics.precision_recall(x, y) == whole
+
+
+def test_precision_recall_rejects_bad_k_and_clouds_too_small():
+    cloud = np.random.default_rng(12).normal(size=(5, 2))
+    for k in (0, -1, 2.5, True):
+        with pytest.raises(ValueError, match="whole number"):
+            metrics.precision_recall(cloud, cloud, k=k)
+    with pytest.raises(ValueError, match="more than 5 points"):
+        metrics.precision_recall(cloud, cloud, k=5)
+    with pytest.raises(ValueError, match="same number of coordinates"):
+        metrics.precision_recall(cloud, cloud[:, :1])
+    with pytest.raises(ValueError, match="one radius per centre"):
+        metrics.inside_balls(cloud, cloud, np.ones(4))

@@ -354,8 +354,9 @@ def test_running_moments_and_histogram_match_numpy_on_the_same_draws():
     model = SamplingModel(heights, sampler="box_muller", batch=7, seed=21)
     snap = snapshot_after(model, 300, extra=1_000_000)
     rng = np.random.default_rng(21)
+    chunk = SamplingModel.DRAW_CHUNK                # draw_now draws a million in chunks of this many
     values = np.concatenate([draw(heights, 7, rng, "box_muller")[0] for _ in range(300)]
-                            + [draw(heights, 1_000_000, rng, "box_muller")[0]])
+                            + [draw(heights, chunk, rng, "box_muller")[0] for _ in range(1_000_000 // chunk)])
     assert snap.sample_mean == pytest.approx(values.mean(), rel=1e-13)
     assert snap.sample_var == pytest.approx(values.var(ddof=1), rel=1e-10)
     counts, edges = np.histogram(values, bins=60, range=heights.plot_range())

@@ -24,7 +24,7 @@ from typing import Callable
 
 import numpy as np
 
-from playground.models.base import validate_seed
+from playground.models.base import check_stop, validate_seed
 
 __all__ = ["ImageSet", "IMAGE_SETS", "make_images", "make_digits", "make_sprites", "make_patterns",
            "digit_templates", "load_image_folder", "as_square", "tile", "SIDE", "MAX_IMAGES"]
@@ -389,6 +389,7 @@ def load_image_folder(path: str | os.PathLike, *, side: int = SIDE, invert: bool
 
     images, label_of, skipped = [], [], []
     for file, label in files:
+        check_stop()                                                      # thousands of files take a while
         shown = str(file.relative_to(folder))
         if file.suffix.lower() not in IMAGE_SUFFIXES:
             skipped.append((shown, "not a PNG or JPEG file"))

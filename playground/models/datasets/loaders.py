@@ -14,10 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_points_csv", "load_column_csv"]
+__all__ = ["load_points_csv", "load_column_csv", "MAX_MAGNITUDE"]
 
 #: How many bad lines one error message lists before "… and N more".
 SHOWN_PROBLEMS = 5
+#: Larger numbers are refused: the models square distances between points, and beyond about 1e75 (diffusion's
+#: sample-quality measures) to 1e150 (every model) the squares overflow to infinity.
+MAX_MAGNITUDE = 1e50
 
 
 def load_points_csv(path: str | os.PathLike, *, n_columns: int = 2, max_bytes: int = 20_000_000) -> np.ndarray:
@@ -30,7 +33,7 @@ def load_points_csv(path: str | os.PathLike, *, n_columns: int = 2, max_bytes: i
         raise ValueError(f"n_columns must be a whole number ≥ 1; got {n_columns!r}")
     name, rows = _read_rows(path, max_bytes)
     first = rows[0][1]
-    if first != [""] and all(_number(field) is None for field in first):
+    if first != [""] and not any(_written_as_number(field) for field in first):
         rows = rows[1:]  # a header
     if not rows:
         raise ValueError(f"{name} has a header but no rows of numbers")
@@ -67,7 +70,7 @@ def load_column_csv(path: str | os.PathLike, column: int | str = 0, *, max_bytes
         raise ValueError(f"column must be a position (0 for the first column) or a column name; got {column!r}")
     else:
         index = column
-        if len(header) > index and header != [""] and _number(header[index]) is None:
+        if len(header) > index and header != [""] and not _written_as_number(header[index]):
             rows = rows[1:]  # a header
     if not rows:
         raise ValueError(f"{name} has a header but no rows of numbers")
@@ -149,22 +152,33 @@ def _decimal_point(field: str) -> str:
 
 
 def _number(field: str) -> float | None:
-    """The finite number written in ``field``, or None."""
+    """The finite number (at most MAX_MAGNITUDE in size) written in ``field``, or None."""
     try:
         value = float(field)
     except ValueError:
         return None
-    return value if math.isfinite(value) else None
+    return value if math.isfinite(value) and abs(value) <= MAX_MAGNITUDE else None
+
+
+def _written_as_number(field: str) -> bool:
+    """True for anything ``float`` reads, "nan" and "1e999" included: such a first row is data, not a header."""
+    try:
+        float(field)
+    except ValueError:
+        return False
+    return True
 
 
 def _describe(field: str) -> str:
     if field == "":
         return "a value is missing"
     try:
-        float(field)
+        value = float(field)
     except ValueError:
         shown = field if len(field) <= 20 else field[:17] + "..."
         return f"{shown!r} is not a number"
+    if math.isfinite(value):
+        return f"{field!r} is too large (numbers up to ±1e{round(math.log10(MAX_MAGNITUDE))} can be used; rescale the column)"
     return f"{field!r} is not a finite number"
 
 

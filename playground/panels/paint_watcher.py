@@ -1,0 +1,51 @@
+"""Tell the worker a frame is on screen only once Qt has painted it.
+
+After ``render()`` the paint is several posted events away: the graphics scene collects its dirty items, the views
+ask for an update, and the top-level window receives one ``UpdateRequest`` in which every changed widget paints.
+Letting the worker resume before that makes it fight the painting for the GIL (pyqtgraph paints in Python). A fixed
+delay is either too short on a slow frame or wasted on a quick one, so the window's ``UpdateRequest`` is watched
+instead, and the callback runs on the event-loop pass right after it has been handled.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QWidget
+
+#: If nothing is painted (the frame changed nothing visible), the worker is released after this long anyway.
+FALLBACK_MS = 40
+
+
+class PaintWatcher(QObject):
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        self._watched: QWidget | None = None
+        self._callback: Callable[[], None] | None = None
+        self._fallback = QTimer(self, singleShot=True, interval=FALLBACK_MS)
+        self._fallback.timeout.connect(self._fire)
+
+    def after_next_paint(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the window has painted (or after FALLBACK_MS if it paints nothing)."""
+        window = self._widget.window()
+        if window is not self._watched:
+            if self._watched is not None:
+                self._watched.removeEventFilter(self)
+            window.installEventFilter(self)
+            self._watched = window
+        if self._callback is not None and self._callback != callback:
+            self._fire()  # a newer frame supersedes the one still waiting: release the older one now
+        self._callback = callback
+        self._fallback.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.UpdateRequest and self._callback is not None:
+            QTimer.singleShot(0, self, self._fire)  # this event is the paint; the zero timer runs after it
+        return False
+
+    def _fire(self) -> None:
+        callback, self._callback = self._callback, None
+        self._fallback.stop()
+        if callback is not None:
+            callback()
