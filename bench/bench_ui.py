@@ -1,6 +1,6 @@
 """UI figures for every panel: redraw time, frames/s and steps/s at full speed, and event-loop latency.
 
-    OPENBLAS_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 5] [--panel NAME]
+    OPENBLAS_NUM_THREADS=1 QT_QPA_PLATFORM=offscreen python bench/bench_ui.py [--seconds 5] [--panel NAME] [--imports]
 
 For each panel at its default sizes:
 - redraw: one snapshot rendered (render() + a synchronous repaint of the window), median of 20;
@@ -52,6 +52,23 @@ def startup_seconds(repeats: int = 5) -> list[float]:
                              text=True, check=True).stdout.split()
         times.append(float(out[0]))
     return times
+
+
+def import_costs(top: int = 12) -> list[tuple[str, float]]:
+    """(module, cumulative import ms) of the heaviest modules imported on the way to the first painted window,
+    from ``python -X importtime`` in a fresh process (median-free: one run, for finding what to keep out)."""
+    err = subprocess.run([sys.executable, "-X", "importtime", "-c", STARTUP_SCRIPT, repr(time.time())],
+                         capture_output=True, text=True, check=True).stderr
+    costs = {}
+    for line in err.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line[len("import time:"):].split("|")
+        if cumulative.strip().isdigit():
+            costs[name.strip()] = int(cumulative) / 1000
+    ours = {k: v for k, v in costs.items() if k.startswith("playground")}
+    heaviest = sorted(costs.items(), key=lambda kv: -kv[1])[:top]
+    return heaviest + sorted(ours.items(), key=lambda kv: -kv[1])[:top]
 
 
 def wait(app, condition, timeout=20.0):
@@ -107,9 +124,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--panel", action="append")
+    parser.add_argument("--imports", action="store_true", help="also list the heaviest imports at start-up")
     args = parser.parse_args()
     starts = startup_seconds()
     print(f"start-up to first paint: median {np.median(starts):.2f} s (min {min(starts):.2f}, max {max(starts):.2f})")
+    if args.imports:
+        print("heaviest imports on the start-up path (cumulative ms), then ours:")
+        for name, ms in import_costs():
+            print(f"  {ms:7.1f}  {name}")
 
     from PySide6.QtWidgets import QApplication
     from playground import panels as registry

@@ -1,5 +1,5 @@
 """Command line: ``playground [--panel NAME] [--seed N] [--steps K] [--theme T] [--presentation] [--size WxH]
-[--screenshot FILE.png] [--session FILE.json] [--list-panels]``."""
+[--screenshot FILE.png] [--session FILE.json] [--soak SECONDS] [--list-panels]``."""
 from __future__ import annotations
 
 import argparse

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from playground import panels as registry
-from playground import copy_and_export, recording_dialog, session_window
+from playground import copy_and_export, session_window
 from playground.lessons import window as lesson_window
 from playground.lessons.player import LessonPlayer
 from playground.panels.base import Panel
@@ -135,7 +135,7 @@ class MainWindow(QMainWindow):
         self.export_data_action = self._action(file_menu, "Export &data as CSV…", None,
                                                lambda: copy_and_export.export_data_dialog(self))
         self.record_action = self._action(file_menu, "&Record animation…", "Ctrl+Shift+R",
-                                          lambda: recording_dialog.record_dialog(self))
+                                          self._record_dialog)
         self._action(file_menu, "&Save session…", "Ctrl+S", lambda: session_window.save_session_dialog(self))
         self._action(file_menu, "&Open session…", "Ctrl+O", lambda: session_window.open_session_dialog(self))
         file_menu.addSeparator()
@@ -177,6 +177,10 @@ class MainWindow(QMainWindow):
 
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&Keyboard shortcuts", "F1", self.show_shortcuts)
+
+    def _record_dialog(self) -> None:
+        from playground import recording_dialog  # it brings Pillow: imported when first used, not at start-up
+        recording_dialog.record_dialog(self)
 
     def _action(self, menu, text: str, key: str | None, slot) -> QAction:
         action = QAction(text, self)

@@ -20,21 +20,9 @@ import pytest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from playground import panels as registry
-from playground.app import MainWindow
 from playground.panels.base import Panel
 from playground.scripts.writing import MAX_EMBEDDED_POINTS, PRINT_ONLY_VARIABLE
 from tests.panels.helpers import wait_for_step
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def open_panel(window, qtbot, name: str) -> Panel:

@@ -6,25 +6,12 @@ import csv
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from playground import copy_and_export
 from playground import export_csv
 from playground import panels as registry
-from playground.app import MainWindow
 from playground.panels.base import Panel
 from tests.panels.helpers import wait_for_step
-
-
-@pytest.fixture
-def window(qtbot, settings):
-    win = MainWindow(settings=settings)
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.close()
 
 
 def open_panel(window, qtbot, name: str, steps: int = 0) -> Panel:

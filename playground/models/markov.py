@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 MIN_ORDER, MAX_ORDER = 1, 8
+#: Largest smoothing α: a pretend count of a million already drowns any corpus's counts.
+MAX_SMOOTHING = 1e6
 LEVELS = ("char", "word")
 #: How many next-token candidates a :class:`GeneratedToken` carries (the panel's bars).
 N_CANDIDATES = 15
@@ -211,6 +213,9 @@ def _check_smoothing(smoothing: Any) -> float:
     if not (math.isfinite(smoothing) and smoothing >= 0):
         raise ValueError(f"the smoothing (a pretend count added to every possible next token) must be 0 or more, "
                          f"not {smoothing}")
+    if smoothing > MAX_SMOOTHING:   # far beyond any count: every token equally likely; beyond this, sums overflow
+        raise ValueError(f"the smoothing must be at most {MAX_SMOOTHING:g} (already enough to make every token "
+                         f"equally likely), not {smoothing:g}")
     return float(smoothing)
 
 
@@ -448,6 +453,8 @@ class _Sampler:
 
 def _build_sampler(table: _OrderTable, temperature: float, top_k: int | None, smoothing: float,
                    vocabulary_size: int) -> _Sampler:
+    if top_k is not None and top_k >= vocabulary_size:
+        top_k = None  # keeps every token anyway, and a huge k would not fit numpy's integers
     row_start = table.row_start
     row_length = np.diff(row_start)
     counts = table.sorted_counts.astype(np.float64)

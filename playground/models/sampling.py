@@ -57,6 +57,9 @@ SAMPLER_TITLES = {"inverse_cdf": "Inverse CDF", "rejection": "Rejection", "box_m
                   "ancestral": "Ancestral"}
 #: Rejection draws its proposals in batches of at most this many (memory stays small however low the acceptance).
 MAX_PROPOSAL_BATCH = 1 << 20
+#: Rejection is refused where it would keep fewer proposals than this (a narrow spike far from the rest of a
+#: mixture can push it to 1 in 10¹²: one step would never end).
+MIN_ACCEPTANCE = 0.01
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -167,6 +170,10 @@ def check_sampler(dist: Distribution, sampler: str | None) -> str:
         raise ValueError(f"there is no sampler called {sampler!r}; {dist.label} can use: {valid}")
     if sampler not in dist.samplers:
         raise ValueError(f"{SAMPLER_TITLES[sampler]} cannot sample {dist.label}; choose one of: {valid}")
+    if sampler == "rejection" and (acceptance := _envelope(dist).acceptance) < MIN_ACCEPTANCE:
+        others = ", ".join(SAMPLER_TITLES[name] for name in dist.samplers if name != "rejection")
+        raise ValueError(f"rejection sampling would keep only 1 in {1 / acceptance:,.0f} proposals for {dist.label}, "
+                         f"too few to watch; use {others} instead")
     return sampler
 
 

@@ -527,10 +527,6 @@ class GMMPanel(Panel):
         if getattr(self, "_autorange_pending", False):
             self.main_plot.enableAutoRange()
             self._autorange_pending = False
-        if snap.converged and self.playing:
-            # The tolerance says when EM stops. Playing on would change nothing visible while the curve, which every
-            # frame copies and draws, grows without end (the soak saw the steps/s fall 4× in three minutes).
-            self.pause()
 
     def _point_colours(self, snap: GMMSnapshot) -> np.ndarray:
         """(N, 3) uint8: each point's colour, the responsibility-weighted blend of the component colours."""

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QFontMetricsF, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit
 
 from playground.models.markov import N_CANDIDATES, MarkovSnapshot, PerplexityCurve, TransitionGraph
@@ -220,10 +220,26 @@ class NextTokenBars(ThemedPlot):
         # The tokens are what this chart is about: larger than ordinary tick labels.
         font = QFont()
         font.setPointSizeF(theme.font_size * 1.1)
-        self.plot_item.getAxis("left").setTickFont(font)
-        self.plot_item.getAxis("left").setTextPen(pg.mkPen(theme.foreground))
+        axis = self.plot_item.getAxis("left")
+        axis.setTickFont(font)
+        axis.setTextPen(pg.mkPen(theme.foreground))
+        # The token axis is as wide as the widest label seen so far, set by _fit_token_axis: left to itself,
+        # pyqtgraph re-fits it to every new set of labels, and the re-layout repaints the chart twice a frame.
+        axis.setStyle(autoExpandTextSpace=False)
+        self._token_axis_width = 0.0
+        self._fit_token_axis(["‘newline’"])
         if hasattr(self, "labels"):
             self._style_labels()
+
+    def _fit_token_axis(self, labels: Sequence[str]) -> None:
+        """Widen the token axis if a label needs it; it never narrows (see apply_theme)."""
+        axis = self.plot_item.getAxis("left")
+        metrics = QFontMetricsF(axis.style["tickFont"] or QFont())
+        needed = (max((metrics.horizontalAdvance(label) for label in labels), default=0.0)
+                  + axis.style["tickTextOffset"][0] + max(0, axis.style["tickLength"]) + metrics.averageCharWidth())
+        if needed > self._token_axis_width:
+            self._token_axis_width = needed
+            axis.setWidth(int(np.ceil(needed)))
 
     def _style_labels(self) -> None:
         font = QFont()
@@ -273,6 +289,7 @@ class NextTokenBars(ThemedPlot):
         self.token_labels = [("▶ " if i == chosen else "") + bar_label(token)
                              for i, token in enumerate(last.candidates)]
         self.plot_item.getAxis("left").setTicks([list(enumerate(self.token_labels)), []])
+        self._fit_token_axis(self.token_labels)
         context = visible_context(last.context, snap.level)
         title = (f"After “<span style='color:{t.color(CONTEXT)}'>{html_escape(context)}</span>”" if last.context
                  else "No context (token frequencies)")

@@ -28,24 +28,37 @@ class PaintWatcher(QObject):
 
     def after_next_paint(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` once the window has painted (or after FALLBACK_MS if it paints nothing)."""
-        window = self._widget.window()
-        if window is not self._watched:
-            if self._watched is not None:
-                self._watched.removeEventFilter(self)
-            window.installEventFilter(self)
-            self._watched = window
         if self._callback is not None and self._callback != callback:
             self._fire()  # a newer frame supersedes the one still waiting: release the older one now
+        # The filter is installed only while a frame waits (the worker is idle then). A Python event filter sees
+        # every event of the window, and each call needs the GIL: left in place, it would queue behind the
+        # worker's computation for every mouse move and paint.
+        self._watch(self._widget.window())
         self._callback = callback
         self._fallback.start()
+
+    @property
+    def watching(self) -> bool:
+        """True while a frame waits for its paint (the window's events pass through this filter)."""
+        return self._watched is not None
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.UpdateRequest and self._callback is not None:
             QTimer.singleShot(0, self, self._fire)  # this event is the paint; the zero timer runs after it
         return False
 
+    def _watch(self, window: QWidget | None) -> None:
+        if window is self._watched:
+            return
+        if self._watched is not None:
+            self._watched.removeEventFilter(self)
+        if window is not None:
+            window.installEventFilter(self)
+        self._watched = window
+
     def _fire(self) -> None:
         callback, self._callback = self._callback, None
         self._fallback.stop()
+        self._watch(None)
         if callback is not None:
             callback()

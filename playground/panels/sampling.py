@@ -51,6 +51,12 @@ class SamplingPanel(Panel):
         """Switch to a validated distribution; keep the sampler if it applies to it."""
         sampler = sampler if sampler in dist.samplers else (
             self.sampler if self.sampler in dist.samplers else dist.samplers[0])
+        try:
+            sm.check_sampler(dist, sampler)
+        except ValueError as exc:  # rejection that would waste nearly every proposal on this distribution
+            sampler = dist.samplers[0]
+            self.message_bar.show_message(f"{str(exc)[:1].upper()}{str(exc)[1:]}. Switched to "
+                                          f"{sm.SAMPLER_TITLES[sampler]}.", "info")
         self.distribution, self.sampler = dist, sampler
         self._fill_sampler_box()
         self._show_static(dist)
@@ -278,6 +284,12 @@ class SamplingPanel(Panel):
     def _sampler_chosen(self, index: int) -> None:
         name = self.sampler_box.itemData(index)
         if name and name != self.sampler:
+            try:
+                sm.check_sampler(self.distribution, name)
+            except ValueError as exc:
+                self.message_bar.show_message(f"{str(exc)[:1].upper()}{str(exc)[1:]}.", "warning")
+                self._fill_sampler_box()   # back to the sampler in use
+                return
             self.sampler = name
             self._show_static(self.distribution)
             self.set_params(sampler=name)

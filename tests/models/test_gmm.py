@@ -463,3 +463,19 @@ def test_run_drives_the_trainer_half_a_step_at_a_time():
     events.close()
     assert all(snap.phase_done == ("E" if snap.step % 2 else "M") for snap in snaps if snap.step > 0)
     assert (snaps[-1].step, snaps[-1].phase_done, snaps[-1].n_iter) == (3, "E", 1)
+
+
+def test_trainer_stops_after_its_most_iterations_and_the_buttons_still_step():
+    trainer = GMMTrainer(blobs(200, seed=21)[0], tol=0.0, seed=0)
+    trainer.MAX_ITERATIONS = 3
+    for _ in range(6):
+        trainer.advance()
+    stopped = trainer.snapshot()
+    assert stopped.n_iter == 3 and len(stopped.lower_bounds) == 4
+    for _ in range(10):
+        trainer.advance()
+    later = trainer.snapshot()
+    assert later.step == 16 and "stopped after 3 iterations" in later.note
+    assert snapshots_equal(dataclasses.replace(later, step=stopped.step, note=stopped.note), stopped)
+    trainer.em_step()                                   # a student's E+M button goes on
+    assert trainer.n_iter == 4
