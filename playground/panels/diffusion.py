@@ -849,6 +849,8 @@ class DiffusionPanel(Panel):
         span = [0, max(snap.step, 1)]
         self.energy_noise.setData(span, [snap.noise_energy] * 2)
         self.frechet_noise.setData(span, [snap.noise_frechet] * 2)
+        self.loss_plot.follow_curves(self.loss_raw)
+        self.quality_plot.follow_curves(self.energy_curve, self.frechet_curve, self.energy_noise, self.frechet_noise)
         self._render_readout(snap)
         if self.t_slider.value() not in self.forward_cache:
             self._request_forward()

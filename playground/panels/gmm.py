@@ -668,6 +668,7 @@ class GMMPanel(Panel):
         # re-keys every symbol each frame: 9 ms a frame at a few hundred iterations).
         self.ll_curve.setSymbol("o" if len(iterations) <= MARKED_ITERATIONS else None)
         self.ll_curve.setData(iterations, snap.lower_bounds)
+        self.ll_plot.follow_curves(self.ll_curve)
         self.ll_plot.set_labels(title="✓ converged" if snap.converged else "Log-likelihood ↑")
 
     def _render_phase(self, snap: GMMSnapshot) -> None:

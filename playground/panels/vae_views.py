@@ -388,6 +388,8 @@ class LossesTab(QWidget):
         for key in ("elbo", "recon", "kl"):
             self.curves[key].setData(snap.loss_steps, getattr(snap, f"{key}_history"))
             self.curves["held_" + key].setData(snap.held_out_steps, getattr(snap, f"held_out_{key}_history"))
+        for plot in (self.elbo_plot, self.recon_plot, self.kl_plot):
+            plot.follow_curves(*plot.listDataItems())
         dims = np.arange(1, snap.latent_dim + 1)
         self.bars.setOpts(x=dims, height=snap.kl_per_dim)
         if snap.latent_dim != self._n_bars:

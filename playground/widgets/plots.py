@@ -86,6 +86,22 @@ class ThemedPlot(pg.PlotWidget):
             if lo < y0 or hi > y1 or span < 0.5 * (y1 - y0):
                 self.setYRange(lo - 0.5 * slack * span, hi + 0.5 * slack * span, padding=0)
 
+    def follow_curves(self, *items: pg.PlotDataItem, slack: float = 0.25) -> None:
+        """:meth:`follow` the finite data of ``items`` (in view coordinates: log10 on a log axis)."""
+        log_x, log_y = (self.plot_item.ctrl.logXCheck.isChecked(), self.plot_item.ctrl.logYCheck.isChecked())
+        xs, ys = [], []
+        for item in items:
+            if item.xData is None or not len(item.xData):
+                continue
+            x, y = np.asarray(item.xData, dtype=float), np.asarray(item.yData, dtype=float)
+            keep = np.isfinite(x) & np.isfinite(y) & (x > 0 if log_x else True) & (y > 0 if log_y else True)
+            if keep.any():
+                xs.append(np.log10(x[keep]) if log_x else x[keep])
+                ys.append(np.log10(y[keep]) if log_y else y[keep])
+        if xs:
+            x, y = np.concatenate(xs), np.concatenate(ys)
+            self.follow(x=(float(x.min()), float(x.max())), y=(float(y.min()), float(y.max())), slack=slack)
+
     def set_labels(self, *, title: str | None = None, x_label: str | None = None, y_label: str | None = None):
         """Change any of the three texts; panels call this every frame, so nothing is re-laid out unless it changed."""
         wanted = (self._title if title is None else title, self._x_label if x_label is None else x_label,
