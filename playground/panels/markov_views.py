@@ -129,14 +129,18 @@ class GeneratedTextView(QTextEdit):
     def _sync_text(self, text: str) -> None:
         if text == self._text:
             return
-        if self._text and text.startswith(self._text):
+        appended = bool(self._text) and text.startswith(self._text)
+        if appended:
             cursor = QTextCursor(self.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertText(text[len(self._text):])
         else:
             self.setPlainText(text)   # this scrolls to the top …
             self._follow = True       # … but a new text is followed to its end
+        new_part = text[len(self._text):] if appended else text
         self._text = text
+        if self._utf16 is None and appended and (not new_part or max(new_part) <= "\uffff"):
+            return  # still all single units (the usual case): no need to scan the whole text every frame
         # QTextDocument counts UTF-16 units: a character outside the BMP (most emoji) takes two.
         if text and max(text) > "\uffff":
             wide = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) > 0xFFFF
@@ -164,7 +168,9 @@ class GeneratedTextView(QTextEdit):
             out.append(self._selection(0, snap.prompt_length, fmt))
         n = len(snap.tokens)
         starts = np.asarray(snap.token_starts, dtype=np.int64)
-        ends = starts + np.fromiter(map(len, snap.tokens), dtype=np.int64, count=n)
+
+        def end(i: int) -> int:  # only a few tokens' ends are needed: not a pass over the whole text per frame
+            return int(starts[i]) + len(snap.tokens[i])
         if snap.copied.any():
             fmt = QTextCharFormat()
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
@@ -172,23 +178,32 @@ class GeneratedTextView(QTextEdit):
             fmt.setBackground(color(t.color(COPIED), 0.10))
             edges = np.diff(np.concatenate(([0], snap.copied.astype(np.int8), [0])))
             run_starts, run_ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)   # token indices
-            recent = ends[run_ends - 1] >= len(snap.text) - HIGHLIGHT_WINDOW
-            for a, b in zip(starts[run_starts[recent]], ends[run_ends[recent] - 1]):
-                out.append(self._selection(int(a), int(b), fmt))
+            # A run is recent if its last token ends inside the window; the token starts are sorted, so only runs
+            # ending after the window's first token can be.
+            first_recent = max(0, int(np.searchsorted(starts, len(snap.text) - HIGHLIGHT_WINDOW)) - 1)
+            late = run_ends - 1 >= first_recent
+            for a, b in zip(run_starts[late], run_ends[late]):
+                if end(b - 1) >= len(snap.text) - HIGHLIGHT_WINDOW:
+                    out.append(self._selection(int(starts[a]), end(b - 1), fmt))
         if snap.last is not None and n:
             # Spans of every token, the prompt's first: the context is the used_order tokens before the last one.
-            all_starts = np.concatenate((prompt_spans[0], starts))
-            all_ends = np.concatenate((prompt_spans[1], ends))
-            chosen = len(all_starts) - 1
+            n_prompt = len(prompt_spans[0])
+
+            def span(i: int) -> tuple[int, int]:  # token i counting the prompt's tokens first
+                if i < n_prompt:
+                    return int(prompt_spans[0][i]), int(prompt_spans[1][i])
+                return int(starts[i - n_prompt]), end(i - n_prompt)
+
+            chosen = n_prompt + n - 1
             first_context = max(0, chosen - snap.last.used_order)
             if first_context < chosen:
                 fmt = QTextCharFormat()
                 fmt.setBackground(color(t.color(CONTEXT), 0.30))
-                out.append(self._selection(int(all_starts[first_context]), int(all_ends[chosen - 1]), fmt))
+                out.append(self._selection(span(first_context)[0], span(chosen - 1)[1], fmt))
             fmt = QTextCharFormat()
             fmt.setBackground(color(t.color(CHOSEN), 0.45))
             fmt.setFontWeight(QFont.Weight.Bold)
-            out.append(self._selection(int(all_starts[chosen]), int(all_ends[chosen]), fmt))
+            out.append(self._selection(*span(chosen), fmt))
         return out
 
 

@@ -272,3 +272,43 @@ def test_your_own_text_is_saved_and_bad_saved_settings_fall_back_to_the_defaults
     assert "could not be used" in third.current.message_bar.text
     assert third.current.corpus_name == "nursery"
     third.close()
+
+
+def _underlined(panel) -> list[str]:
+    return [s.cursor.selectedText() for s in panel.text_view.extraSelections()
+            if s.format.underlineStyle() == QTextCharFormat.UnderlineStyle.SingleUnderline]
+
+
+def _copied_runs(snap) -> list[str]:
+    """Each maximal run of copied tokens, as the text it covers (token starts index the whole text)."""
+    runs, run = [], []
+    for i, copied in enumerate(snap.copied):
+        if copied:
+            run.append(i)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    return [snap.text[snap.token_starts[r[0]]:snap.token_starts[r[-1]] + len(snap.tokens[r[-1]])] for r in runs]
+
+
+def test_every_copied_run_is_underlined_exactly(panel, qtbot):
+    step_to(qtbot, panel, 80)
+    snap = panel.last_snapshot
+    expected = [run.replace("\n", "\u2029") for run in _copied_runs(snap)]
+    assert expected and _underlined(panel) == expected
+
+
+def test_highlights_land_on_the_right_characters_after_an_emoji(panel, qtbot):
+    """QTextDocument counts UTF-16 units; an emoji takes two, so every highlight after one must shift by one."""
+    type_corpus(qtbot, panel, "the 🐱 sat on the mat. the 🐶 sat on the log. the 🐱 ran to the log.\n" * 3)
+    qtbot.waitUntil(lambda: "🐱" in panel.last_snapshot.text or panel.last_snapshot.step == 0)
+    for _ in range(30):
+        step_to(qtbot, panel, 1)
+        last = panel.last_snapshot.last
+        chosen = panel.text_view.extraSelections()[-1]
+        assert chosen.cursor.selectedText() == last.token.replace("\n", "\u2029")
+    snap = panel.last_snapshot
+    assert "🐱" in snap.text or "🐶" in snap.text
+    assert _underlined(panel) == [run.replace("\n", "\u2029") for run in _copied_runs(snap)]
