@@ -44,7 +44,7 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("→ / Page Down,  ← / Page Up", "In a lesson: next / previous step (Lessons menu)"),
     ("Esc", "Leave the lesson"),
     ("R", "Reset the current panel from its seed"),
-    ("Ctrl+1 … Ctrl+6", "Switch panel"),
+    ("Ctrl+1 … Ctrl+7", "Switch panel"),
     ("F11", "Full screen"),
     ("Ctrl+Shift+P", "Presentation mode (larger fonts, lines and markers)"),
     ("Ctrl+E", "Export the current panel's plots as PNG and SVG"),

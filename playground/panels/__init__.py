@@ -28,6 +28,7 @@ PANELS: tuple[PanelEntry, ...] = (
     PanelEntry("vae", "VAE", "vae.svg", "playground.panels.vae", "VAEPanel"),
     PanelEntry("diffusion", "Diffusion", "diffusion.svg", "playground.panels.diffusion", "DiffusionPanel"),
     PanelEntry("markov", "Markov text", "markov.svg", "playground.panels.markov", "MarkovPanel"),
+    PanelEntry("compare", "Compare", "compare.svg", "playground.panels.compare", "ComparePanel"),
 )
 
 

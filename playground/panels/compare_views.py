@@ -7,14 +7,22 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractItemView, QGridLayout, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, \
-    QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from playground.models.compare import CompareSnapshot
 from playground.panels.diffusion import DRAW_DEBOUNCE_MS, SPRAY_PER_EVENT, SPRAY_RADIUS_PX
 from playground.panels.diffusion_views import _hide_axes, show_cloud
 from playground.theme import Theme
-from playground.widgets.plots import ThemedPlot, pen
+from playground.widgets.plots import ThemedPlot, log_ticks, pen
 from playground.widgets.point_cloud import ColouredPoints
 
 #: What each column of the table shows, and what it means (the header's tooltip).
@@ -29,6 +37,8 @@ COLUMNS = (
     ("Sampling", "CPU time to draw the samples shown: one network pass for the GAN and the VAE, T = 100 for "
                  "diffusion."),
 )
+#: Pixels between the plots, the table and the progress plot.
+SPACING = 4
 #: The best value of a column is bold: lower is better for distance and times, higher for precision and recall.
 HIGHER_IS_BETTER = (False, True, True, False, False)
 
@@ -40,9 +50,9 @@ def family_title(name: str, colour: str) -> str:
 class FamilyPlot(ThemedPlot):
     """One family's samples (in its colour) over the data (faint), plus the points being drawn."""
 
-    def __init__(self, theme: Theme, name: str, index: int) -> None:
-        super().__init__(theme, title=family_title(name, theme.color(index)))
-        self.name, self.index = name, index
+    def __init__(self, theme: Theme, family: str, index: int) -> None:
+        super().__init__(theme, title=family_title(family, theme.color(index)))
+        self.family, self.index = family, index
         self.setMouseEnabled(False, False)
         self.plot_item.setAspectLocked(True)
         self.setMinimumSize(110, 110)
@@ -54,12 +64,13 @@ class FamilyPlot(ThemedPlot):
 
     def apply_theme(self, theme: Theme) -> None:
         super().apply_theme(theme)
-        self.set_labels(title=family_title(self.name, theme.color(self.index)))
+        if hasattr(self, "family"):                    # ThemedPlot.__init__ applies the theme before we are named
+            self.set_labels(title=family_title(self.family, theme.color(self.index)))
         _hide_axes(self)
 
 
 class FamilyGrid(QWidget):
-    """The family plots, 2 × 2 or in one row: whichever gives each (square, aspect-locked) plot more room."""
+    """The four family plots, 2 × 2 or in one row (the owner decides: see ComparePlots)."""
 
     def __init__(self, plots: list[FamilyPlot], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,16 +79,11 @@ class FamilyGrid(QWidget):
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setSpacing(4)
         self.in_a_row: bool | None = None
-        self._arrange(False)
+        self.arrange(False)
 
-    def resizeEvent(self, event) -> None:
-        width, height = event.size().width(), event.size().height()
-        in_a_row = min(width / 4, height) > min(width / 2, height / 2)
-        if in_a_row != self.in_a_row:
-            self._arrange(in_a_row)
-        super().resizeEvent(event)
-
-    def _arrange(self, in_a_row: bool) -> None:
+    def arrange(self, in_a_row: bool) -> None:
+        if in_a_row == self.in_a_row:
+            return
         self.in_a_row = in_a_row
         for plot in self.plots:
             self.grid.removeWidget(plot)
@@ -87,6 +93,69 @@ class FamilyGrid(QWidget):
         for i in range(4):
             self.grid.setColumnStretch(i, 1 if in_a_row or i < 2 else 0)
             self.grid.setRowStretch(i, 1 if (i == 0 or not in_a_row and i < 2) else 0)
+
+
+class ComparePlots(QWidget):
+    """The family plots on top; the table and the progress plot below.
+
+    The family plots are square (equal axes), so they go 2 × 2 or in a row — whichever makes each one larger — and
+    take only the height that needs. The table keeps its natural size. The progress plot is a supplement: beside the
+    table if there is width to spare, else under it if the row of plots left height to spare, else hidden."""
+
+    def __init__(self, grid: FamilyGrid, table: "MeasuresTable", progress: ThemedPlot, theme: Theme,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid, self.table, self.progress, self.theme = grid, table, progress, theme
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING)
+        layout.addWidget(grid)
+        self.below = QGridLayout()
+        self.below.setSpacing(SPACING)
+        self.below.addWidget(table, 0, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        layout.addLayout(self.below, 1)
+        self.progress_place: str | None = None
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.relayout()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.relayout()
+
+    def relayout(self) -> None:
+        width, height, font = self.width(), self.height(), self.theme.font_size
+        title = 2.6 * font                                          # a plot title's height in pixels, about
+        room = height - self.table.maximumHeight() - SPACING        # what the family plots may take
+        side_in_a_row = min(width / 4, room - title)
+        side_in_a_square = min(width / 2, room / 2 - title)
+        in_a_row = side_in_a_row > side_in_a_square
+        self.grid.arrange(in_a_row)
+        grid_height = max(int(min(room, side_in_a_row + title if in_a_row else room)), 60)
+        self.grid.setFixedHeight(grid_height)
+        spare_width = width - self.table.minimumWidth() - SPACING
+        spare_height = room - grid_height - SPACING
+        place = "beside" if spare_width >= 15 * font else "under" if spare_height >= 9 * font else "hidden"
+        self._place_progress(place)
+
+    def _place_progress(self, place: str) -> None:
+        if place == self.progress_place:
+            return
+        self.progress_place = place
+        self.below.removeWidget(self.progress)
+        self.progress.setVisible(place != "hidden")
+        for i in range(2):
+            self.below.setRowStretch(i, 0)
+            self.below.setColumnStretch(i, 0)
+        if place == "beside":
+            self.below.addWidget(self.progress, 0, 1)
+            self.below.setColumnStretch(1, 1)
+            self.below.setRowStretch(0, 1)
+        elif place == "under":
+            self.below.addWidget(self.progress, 1, 0)
+            self.below.setRowStretch(1, 1)
+            self.below.setColumnStretch(0, 1)
 
 
 class MeasuresTable(QTableWidget):
@@ -107,8 +176,8 @@ class MeasuresTable(QTableWidget):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.verticalHeader().hide()
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setStretchLastSection(True)
         self.names: list[QLabel] = []
         for row in range(self.rowCount()):
             name = QLabel()
@@ -143,8 +212,9 @@ class MeasuresTable(QTableWidget):
                 item = self.item(row, column + 1)
                 item.setText(text)
                 font = item.font()
-                font.setBold(row < n and best[column] == row)
+                font.setBold(bool(row < n and best[column] == row))
                 item.setFont(font)
+        self.fit_to_contents()
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -159,9 +229,16 @@ class MeasuresTable(QTableWidget):
             for column in range(1, self.columnCount()):
                 self.item(row, column).setFont(font)
         self._texts = []                                   # bold fonts are set again on the next snapshot
+        self.fit_to_contents()
+
+    def fit_to_contents(self) -> None:
+        """Never clip a number or a header: as wide and as tall as the contents at the current font size."""
+        self.resizeColumnsToContents()
         self.resizeRowsToContents()
+        frame = 2 * self.frameWidth()
+        self.setMinimumWidth(sum(self.columnWidth(c) for c in range(self.columnCount())) + frame)
         self.setMaximumHeight(self.horizontalHeader().sizeHint().height()
-                              + sum(self.rowHeight(r) for r in range(self.rowCount())) + 2 * self.frameWidth())
+                              + sum(self.rowHeight(r) for r in range(self.rowCount())) + frame)
 
     def sizeHint(self):
         hint = super().sizeHint()
@@ -182,8 +259,7 @@ class ProgressPlot(ThemedPlot):
     in milliseconds, the networks take seconds)."""
 
     def __init__(self, theme: Theme, families: tuple[str, ...]) -> None:
-        super().__init__(theme, title="Distance ↓ against training time", x_label="CPU seconds (log)",
-                         y_label="distance (log)")
+        super().__init__(theme, title="", x_label="training time (CPU s)", y_label="distance ↓")
         self.setMouseEnabled(False, False)
         self.setLogMode(True, True)
         self.curves = [self.styled(pg.PlotDataItem(), lambda item, t, i=i: (
@@ -198,14 +274,29 @@ class ProgressPlot(ThemedPlot):
         if key == self._key:
             return
         self._key = key
+        xs, ys = [], [snap.ideal[0]]
         for i, curve in enumerate(self.curves):
             seconds, energy = snap.train_seconds_history[:, i], snap.energy_history[:, i]
             shown = (seconds > 0) & np.isfinite(energy) & (energy > 0)     # step 0 has no training time yet
             curve.setData(seconds[shown], energy[shown])
+            xs += seconds[shown].tolist()
+            ys += energy[shown].tolist()
         self.ideal.setPos(np.log10(max(snap.ideal[0], 1e-6)))
+        # Labels at powers of ten only (log axes crowd their minor labels), over whole decades.
+        for axis, values in (("bottom", xs or [1e-3, 1.0]), ("left", ys)):
+            low, high = _decades(values)
+            self.plot_item.getAxis(axis).setTicks(log_ticks(low, high))
+            (self.setXRange if axis == "bottom" else self.setYRange)(low, high, padding=0.02)
 
     def forget(self) -> None:
         self._key = None
+
+
+def _decades(values: list[float]) -> tuple[int, int]:
+    """The whole powers of ten around positive ``values``: (floor of the smallest, ceiling of the largest)."""
+    logs = np.log10(np.asarray(values, dtype=float))
+    low, high = int(np.floor(logs.min())), int(np.ceil(logs.max()))
+    return low, max(high, low + 1)
 
 
 class SprayCanvas(QObject):
