@@ -94,12 +94,12 @@ class _Slider(QWidget):
         self.slider.setValue(self._to_position(value))
         self.slider.blockSignals(False)
         self._value = float(value)
-        self.readout.setText(f"{value:.3g}")
+        self.readout.setText(readout_text(value))
 
     @Slot(int)
     def _moved(self, position: int) -> None:
         self._value = self._to_value(position)
-        self.readout.setText(f"{self._value:.3g}")
+        self.readout.setText(readout_text(self._value))
         self.valueChanged.emit(self._value)
 
 
@@ -228,6 +228,13 @@ class ParamForm(QWidget):
 
     def set_label(self, name: str, text: str) -> None:
         self.rows[name][0].setText(text)
+
+
+def readout_text(value: float) -> str:
+    """Three significant digits, but plain whole numbers from a thousand to a million ("2,000", not "2e+03")."""
+    if 1000 <= abs(value) < 1e6:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
 def _format(value: Any) -> str:
