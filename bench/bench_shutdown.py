@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOSE_APP = ROOT / "tests" / "close_app.py"
-SCENES = ("playing", "paused", "draw", "grow", "compare")
+SCENES = ("playing", "paused", "draw", "grow", "vae-compare")
 OFFSCREEN_ONLY = "This plugin does not support propagateSizeHints()"
 
 BARE_WINDOW = r"""

@@ -158,12 +158,7 @@ def test_a_worker_stops_in_the_middle_of_a_long_step(qtbot):
     assert model.total == 0 and worker.unsent_commands() == [Step(1)]
 
 
-def test_a_draw_cut_off_by_hiding_the_panel_is_drawn_once_when_it_returns(qtbot, settings):
-    from playground.app import MainWindow
-
-    window = MainWindow(settings=settings)
-    qtbot.addWidget(window)
-    window.show()
+def test_a_draw_cut_off_by_hiding_the_panel_is_drawn_once_when_it_returns(window, qtbot):
     panel = window.current
     assert panel.name == "sampling" and not panel.playing
     qtbot.waitUntil(lambda: panel.last_snapshot is not None)
@@ -174,7 +169,6 @@ def test_a_draw_cut_off_by_hiding_the_panel_is_drawn_once_when_it_returns(qtbot,
     qtbot.waitUntil(lambda: panel.last_snapshot.n >= 10_000_000, timeout=60_000)
     qtbot.waitUntil(lambda: not panel._pending_calls)
     assert panel.last_snapshot.n == 10_000_000 and panel.last_snapshot.step == 0
-    window.close()
 
 
 # --- the real app, closed by a user -------------------------------------------------------------------------------
@@ -198,7 +192,7 @@ def close_the_app(scene: str, tmp_path: Path) -> tuple[int, str, float]:
 
 
 @pytest.mark.parametrize("scene", ["playing", "draw", *(pytest.param(scene, marks=pytest.mark.slow)  # 2–5 s each
-                                                        for scene in ("paused", "grow", "compare"))])
+                                                        for scene in ("paused", "grow", "vae-compare"))])
 def test_closing_the_window_exits_cleanly(scene, tmp_path):
     code, stderr, seconds = close_the_app(scene, tmp_path)
     assert stderr == "" and code == 0, stderr
