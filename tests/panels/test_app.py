@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from PySide6.QtCore import Qt
@@ -151,7 +150,8 @@ def test_bad_saved_panel_state_is_reported_and_defaults_used(qtbot, settings):
     win.close()
 
 
-def test_closing_stops_every_worker_quickly(qtbot, settings):
+def test_closing_stops_every_worker(qtbot, settings):
+    """close() returns with the worker finished, not terminated (bench/bench_shutdown.py measures how fast)."""
     win = MainWindow(settings=settings)
     qtbot.addWidget(win)
     win.show()
@@ -160,10 +160,8 @@ def test_closing_stops_every_worker_quickly(qtbot, settings):
     panel.play()
     qtbot.waitUntil(lambda: panel.last_snapshot is not None and panel.last_snapshot.step > 10)
     worker = panel.worker
-    started = time.perf_counter()
     win.close()
-    assert time.perf_counter() - started < 1.0
-    assert not worker.isRunning()
+    assert worker.isFinished() and not worker.isRunning()
 
 
 def test_the_ui_thread_never_steps_the_model(window, qtbot):
