@@ -51,6 +51,7 @@ from playground.panels.markov_views import (
     PerplexityChart,
     TransitionGraphView,
     html_escape,
+    wrap_mode_for,
 )
 from playground.theme import Theme
 from playground.widgets.params import Param, ParamForm
@@ -443,6 +444,7 @@ class MarkovPanel(Panel):
         """Put ``text`` in the corpus box without treating it as an edit, and select its entry."""
         self.corpus_timer.stop()
         self.corpus_box.blockSignals(True)
+        self.corpus_box.setWordWrapMode(wrap_mode_for(text))
         self.corpus_box.setPlainText(text)
         self.corpus_box.blockSignals(False)
         self.corpus_error = ""
@@ -473,6 +475,8 @@ class MarkovPanel(Panel):
     @Slot()
     def _send_corpus(self) -> None:
         text = self.corpus_box.toPlainText()
+        if wrap_mode_for(text) != self.corpus_box.wordWrapMode():   # e.g. a very long word was pasted
+            self.corpus_box.setWordWrapMode(wrap_mode_for(text))
         if text != self.applied["text"]:
             self._apply(text=text)
 

@@ -7,11 +7,12 @@ chose is orange (series colour 1), text copied verbatim from the corpus is under
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont, QFontMetricsF, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QFontMetricsF, QTextCharFormat, QTextCursor, QTextOption
 from PySide6.QtWidgets import QTextEdit
 
 from playground.models.markov import N_CANDIDATES, MarkovSnapshot, PerplexityCurve, TransitionGraph
@@ -31,6 +32,18 @@ LABEL_INSIDE_FROM = 0.75
 BAR_ALPHA = 0.55
 
 _VISIBLE = {" ": "␣", "\n": "⏎", "\n\n": "¶", "\t": "⇥"}
+
+#: A run of this many characters without a space is a word Qt cannot break at a word boundary, and laying it out
+#: that way takes time growing with the square of its length (200 000 characters: 3 s, 400 000: 13 s, with the UI
+#: frozen). Text holding one wraps anywhere instead: 0.05 s.
+_LONG_WORD = re.compile(r"\S{500}")
+
+
+def wrap_mode_for(text: str) -> QTextOption.WrapMode:
+    """How a text box should wrap ``text``: at word boundaries, unless a very long word would freeze the layout."""
+    if _LONG_WORD.search(text):
+        return QTextOption.WrapMode.WrapAnywhere
+    return QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere
 
 
 def visible_token(token: str, max_chars: int = 14) -> str:
@@ -131,10 +144,15 @@ class GeneratedTextView(QTextEdit):
             return
         appended = bool(self._text) and text.startswith(self._text)
         if appended:
+            # A long word may end in the new text and start in the old: look a word's length back.
+            wrap = wrap_mode_for(text[max(0, len(self._text) - 500):])
+            if wrap == QTextOption.WrapMode.WrapAnywhere != self.wordWrapMode():
+                self.setWordWrapMode(wrap)
             cursor = QTextCursor(self.document())
             cursor.movePosition(QTextCursor.MoveOperation.End)
             cursor.insertText(text[len(self._text):])
         else:
+            self.setWordWrapMode(wrap_mode_for(text))
             self.setPlainText(text)   # this scrolls to the top …
             self._follow = True       # … but a new text is followed to its end
         new_part = text[len(self._text):] if appended else text

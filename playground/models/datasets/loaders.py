@@ -129,7 +129,11 @@ def _read_rows(path: str | os.PathLike, max_bytes: int) -> tuple[str, list[tuple
         rows = [(number, line.split() or [""]) for number, line in enumerate(lines, start=1)]
     else:
         reader = csv.reader(lines, delimiter=delimiter, skipinitialspace=True)
-        rows = [(reader.line_num, [field.strip() for field in fields] or [""]) for fields in reader]
+        try:
+            rows = [(reader.line_num, [field.strip() for field in fields] or [""]) for fields in reader]
+        except csv.Error as exc:  # e.g. a quote never closed, which swallows the rest of the file into one value
+            raise ValueError(f"{name} cannot be read from line {reader.line_num} on ({exc}); check the quotes "
+                             "there") from None
     if delimiter != ",":
         rows = [(number, [_decimal_point(field) for field in fields]) for number, fields in rows]
     return name, rows
