@@ -6,7 +6,7 @@ For each panel at its default sizes:
 - redraw: one snapshot rendered (render() + a synchronous repaint of the window), median of 20;
 - at full speed for --seconds: training/sampling steps per second and frames drawn per second;
 - latency: a 5 ms QTimer probe on the UI thread while the panel runs flat out; how late it fires (p50, p99, max).
-Start-up (process start to first painted window) is measured in a fresh process.
+Start-up (process start to first painted window) is measured in a fresh process, median of 11.
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ import numpy as np  # noqa: E402
 STARTUP_SCRIPT = r"""
 import time, sys
 t0 = float(sys.argv[1])
+import numpy  # before Qt, as playground/__main__.py does
 from PySide6.QtWidgets import QApplication
 from PySide6.QtCore import QTimer, QObject, QEvent
 from playground.app import MainWindow
@@ -45,7 +46,7 @@ window.shutdown()
 """
 
 
-def startup_seconds(repeats: int = 5) -> list[float]:
+def startup_seconds(repeats: int = 11) -> list[float]:
     times = []
     for _ in range(repeats):
         out = subprocess.run([sys.executable, "-c", STARTUP_SCRIPT, repr(time.time())], capture_output=True,

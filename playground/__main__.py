@@ -12,6 +12,10 @@ import sys
 for _blas in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_blas, "1")
 
+# numpy before Qt: PySide6 inspects the source of every module imported after it (looking for its __feature__
+# switches), and numpy's hundred-odd modules need none of that. Start-up to first paint, median of 6: 0.60 → 0.52 s.
+import numpy  # noqa: E402, F401
+
 from playground import panels as registry
 from playground.theme import THEMES
 
