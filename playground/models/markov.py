@@ -1229,6 +1229,9 @@ class MarkovGenerator(BaseModel):
     #: copies the page (snapshot and checkpoint), so a chain left playing at full speed would otherwise grow its
     #: memory and its frame time without end (measured by the soak: +40 MB a minute alone at full speed).
     PAGE_TOKENS = 50_000
+    #: … or this many characters, whichever comes first: a corpus with one enormous "word" (a minified file, an
+    #: unclosed quote of 200 000 characters) would otherwise fill a page of 50 000 tokens with gigabytes of text.
+    PAGE_CHARACTERS = 2_000_000
 
     def __init__(self, text: str, *, order: int = 2, level: str = "char", smoothing: float = 0.0,
                  temperature: float = 1.0, top_k: int | None = None, start: str = "", seed: int = 0) -> None:
@@ -1290,7 +1293,7 @@ class MarkovGenerator(BaseModel):
 
     def step(self) -> None:
         """Generate one token and update the text, the novelty statistics and the perplexity."""
-        if len(self._gen.counts) >= self.PAGE_TOKENS:
+        if len(self._gen.counts) >= self.PAGE_TOKENS or self._gen.text_length >= self.PAGE_CHARACTERS:
             self._turn_page()
         chain, gen = self.chain, self._gen
         trace: list[tuple[int, int, int]] = []

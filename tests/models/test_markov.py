@@ -616,3 +616,13 @@ def test_a_full_page_makes_way_for_a_fresh_one_that_goes_on_from_the_same_contex
     later = written(250).snapshot()
     assert len(later.tokens) == 50 and later.text.startswith(fresh.text)
     assert_same_snapshot(later, written(250).snapshot())
+
+
+def test_a_page_of_enormous_words_is_turned_by_its_characters_not_only_its_tokens():
+    """One "word" of 200 000 characters (an unclosed quote, a minified file) must not fill a page with gigabytes."""
+    word = "x" * 200_000
+    model = MarkovGenerator(f"the {word} cat sat . " * 3, level="word", order=1, seed=0)
+    for _ in range(400):
+        model.advance()
+        assert len(model._gen.pieces) <= 401 and model._gen.text_length < model.PAGE_CHARACTERS + len(word) + 10
+    assert model.snapshot().step == 400
