@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
+from playground.models.compare import CompareSnapshot
 from playground.models.diffusion import DiffusionSnapshot
 from playground.models.distributions import from_dict
 from playground.models.gan import GANSnapshot
@@ -26,7 +27,7 @@ from playground.models.sampling import SamplingSnapshot, draw
 from playground.models.vae import VAESnapshot
 
 __all__ = ["Table", "TextFile", "write_tables", "sampling_tables", "gmm_tables", "gan_tables", "vae_tables",
-           "diffusion_tables", "markov_tables", "MAX_SAMPLE_ROWS"]
+           "diffusion_tables", "markov_tables", "compare_tables", "MAX_SAMPLE_ROWS"]
 
 #: The Sampling panel may have drawn millions; a spreadsheet wants at most this many rows of them.
 MAX_SAMPLE_ROWS = 100_000
@@ -252,3 +253,20 @@ def markov_tables(snapshot: MarkovSnapshot) -> list[Table | TextFile]:
                            [[graph.tokens[s], graph.tokens[t], p] for s, t, p in zip(
                                graph.source.tolist(), graph.target.tolist(), graph.probability.tolist())]))
     return files
+
+
+def compare_tables(snapshot: CompareSnapshot) -> list[Table]:
+    """Each family's samples of the latest evaluation, the data they are measured against, and the measures."""
+    snap = snapshot
+    n_families, n_samples = snap.samples.shape[:2]
+    samples = Table("compare-samples", ("family", "x1", "x2"),
+                    [[family, *row] for family, row in zip(np.repeat(snap.families, n_samples).tolist(),
+                                                           _columns(*snap.samples.reshape(-1, 2).T))],
+                    f"compare-samples.csv: {n_samples:,} points from each of the {n_families} families at step "
+                    f"{snap.evaluated_step:,}, the latest evaluation.")
+    data = Table("compare-data", ("x1", "x2"), _columns(*snap.data.T))
+    measures = Table("compare-measures", ("family", "energy_distance", "precision", "recall", "train_seconds",
+                                          "sample_seconds", "evaluated_step"),
+                     [[family, *row, snap.evaluated_step] for family, row in zip(snap.families, _columns(
+                         snap.energy, snap.precision, snap.recall, snap.train_seconds, snap.sample_seconds))])
+    return [samples, data, measures]

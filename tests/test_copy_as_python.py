@@ -272,6 +272,39 @@ def test_markov_script_reproduces_the_panels_text(window, qtbot, tmp_path):
     assert same_float(printed(stdout)["perplexity of the generated tokens"], snap.perplexity)
 
 
+@pytest.mark.slow
+def test_compare_script_reproduces_the_panel_on_drawn_points(window, qtbot, tmp_path):
+    panel = open_panel(window, qtbot, "compare")
+    edit(panel.model_form, "gmm_components", 3)
+    edit(panel.model_form, "gan_width", "32")
+    rng = np.random.default_rng(5)
+    points = np.r_[rng.normal([-2, 0], 0.4, (80, 2)), rng.normal([2, 1], 0.6, (80, 2))]
+    panel.apply_drawing(points)
+    qtbot.waitUntil(lambda: not panel._pending_calls and panel.last_snapshot.data_name == "your points",
+                    timeout=30_000)
+    snap = run_to(qtbot, panel, 260, seed=2)
+    assert snap.evaluated_step == 250 and snap.config["gmm_components"] == 3 and snap.config["gan_width"] == 32
+
+    source = panel.python_script()
+    check_reads_like_an_example(source)
+    assert "points = np.array([" in source and "gan_width=32" in source
+    out = printed(run_script(source, tmp_path))
+    assert int(out["measured at step"]) == snap.evaluated_step
+    for i, family in enumerate(snap.families):
+        for label, values in (("energy distance", snap.energy), ("precision", snap.precision),
+                              ("recall", snap.recall)):
+            assert same_float(out[f"{family} {label}"], values[i]), f"{family} {label}"
+
+
+def test_a_compare_preset_is_made_by_name(window, qtbot):
+    panel = open_panel(window, qtbot, "compare")
+    panel.data_box.setCurrentText("Two moons")
+    qtbot.waitUntil(lambda: panel.last_snapshot.data_name == "Two moons", timeout=30_000)
+    source = panel.python_script()
+    check_reads_like_an_example(source)
+    assert 'CompareTrainer("Two moons", n_points=2000, data_seed=0' in source and "np.array([" not in source
+
+
 def test_a_built_in_corpus_is_loaded_by_name(window, qtbot):
     panel = open_panel(window, qtbot, "markov")
     source = panel.python_script()

@@ -168,6 +168,22 @@ def test_markov_exports_the_text_and_the_next_token_table(window, qtbot, tmp_pat
     assert [r["chosen"] for r in table].count("True") == (1 if snap.last.chosen_rank < len(table) else 0)
 
 
+def test_compare_exports_each_familys_samples_and_the_measures(window, qtbot, tmp_path):
+    panel = open_panel(window, qtbot, "compare", steps=3)
+    snap = panel.last_snapshot
+    files = export(window, tmp_path)
+    assert set(files) == {"compare-samples.csv", "compare-data.csv", "compare-measures.csv"}
+    samples = rows(files["compare-samples.csv"])
+    assert [r["family"] for r in samples] == [f for f in snap.families for _ in range(snap.n_samples)]
+    assert np.array_equal(numbers(files["compare-samples.csv"], (1, 2)), snap.samples.reshape(-1, 2))
+    assert np.array_equal(numbers(files["compare-data.csv"], (0, 1)), snap.data)
+    measures = rows(files["compare-measures.csv"])
+    assert [r["family"] for r in measures] == list(snap.families)
+    assert np.array_equal(numbers(files["compare-measures.csv"], (1, 2, 3, 4, 5)),
+                          np.c_[snap.energy, snap.precision, snap.recall, snap.train_seconds, snap.sample_seconds])
+    assert {r["evaluated_step"] for r in measures} == {str(snap.evaluated_step)}
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Failures change nothing
 

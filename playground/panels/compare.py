@@ -95,6 +95,15 @@ class ComparePanel(Panel):
         self.canvas.points = points.copy() if points is not None else np.empty((0, 2))
         self._show_controls()
 
+    def python_script(self) -> str:
+        from playground.scripts.compare import compare_script
+        return compare_script(self.state(), self.user_points, self.last_snapshot,
+                              data_seed=int(self.config["data_seed"]))
+
+    def export_tables(self) -> list:
+        from playground.export_csv import compare_tables
+        return compare_tables(self.last_snapshot)
+
     # --- building --------------------------------------------------------------------------------------------
     def build(self) -> None:
         self.set_controls_and_plots(self._build_controls(), self._build_plots())
@@ -160,6 +169,11 @@ class ComparePanel(Panel):
         self._show_drawing()
         if self.last_snapshot is not None:
             self.render(self.last_snapshot)
+
+    def lesson_targets(self) -> dict[str, Any]:
+        families = {name.lower(): plot for name, plot in zip(cm.FAMILIES, self.family_plots)}   # "gmm", "gan", …
+        return {**super().lesson_targets(), **families, "table": self.table, "progress": self.progress_plot,
+                "data-box": self.data_box, "sizes": self.model_form, "readout": self.readout}
 
     def reset(self, seed: int | None = None) -> None:
         super().reset(seed)
