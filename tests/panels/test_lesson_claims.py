@@ -195,3 +195,44 @@ def test_diffusion_noise_in_structure_out(window, qtbot):
     assert np.mean(untrained.generated[:, 1] < untrained.data[:, 1].min()) > 0.8    # along the bottom
     trained = at(qtbot, player, 3)
     assert trained.energy_history[-1] < trained.noise_energy
+
+
+def two_decimals(value: float) -> str:
+    """A measure as the Compare panel's table shows it."""
+    return f"{value:.2f}"
+
+
+@pytest.mark.slow
+def test_compare_four_families(window, qtbot):
+    gmm, diffusion = 0, 3                                    # rows of the table, as in playground.models.compare
+    player = start(window, "compare-four-families.toml")
+    trained = at(qtbot, player, 2)
+    assert trained.data_name == "Concentric rings" and trained.evaluated_step == 6000
+    assert trained.precision.argmax() == diffusion and two_decimals(trained.precision[diffusion]) == "0.79"
+    assert two_decimals(trained.recall[diffusion]) == "0.99" and "0.79, and recall 0.99" in caption(player)
+    at(qtbot, player, 3)
+    assert trained.precision.argmin() == gmm and two_decimals(trained.precision[gmm]) == "0.45"
+    assert "Precision 0.45" in caption(player)
+    more = at(qtbot, player, 5)
+    assert more.config["gmm_components"] == 30 and more.gmm_converged and more.evaluated_step == 250
+    assert two_decimals(more.precision[gmm]) == "0.97" and two_decimals(more.ideal[1]) == "0.98"
+    assert np.all(more.precision[1:] < 0.5)                 # the networks have hardly started
+    assert "precision 0.97, fresh data's is 0.98" in caption(player)
+
+
+@pytest.mark.slow
+def test_compare_precision_and_recall(window, qtbot):
+    gmm, gan, vae = 0, 1, 2
+    player = start(window, "compare-precision-and-recall.toml")
+    trained = at(qtbot, player, 2)
+    assert trained.data_name == "Eight Gaussians" and trained.evaluated_step == 6000
+    assert min(trained.ideal[1:]) > 0.95                     # fresh data: "near 1 on both"
+    at(qtbot, player, 3)
+    assert trained.recall.argmin() == gan and "0.87" in caption(player) and "0.70" in caption(player)
+    assert (two_decimals(trained.precision[gan]), two_decimals(trained.recall[gan])) == ("0.87", "0.70")
+    at(qtbot, player, 4)
+    assert trained.precision.argmin() == vae and "0.94" in caption(player) and "0.75" in caption(player)
+    assert (two_decimals(trained.precision[vae]), two_decimals(trained.recall[vae])) == ("0.75", "0.94")
+    at(qtbot, player, 5)
+    assert (two_decimals(trained.precision[gmm]), two_decimals(trained.recall[gmm])) == ("0.97", "0.95")
+    assert trained.precision[gmm] >= trained.ideal[1] - 0.02 and trained.recall[gmm] >= trained.ideal[2] - 0.02
