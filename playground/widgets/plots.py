@@ -46,11 +46,6 @@ class ThemedPlot(pg.PlotWidget):
         self.plot_item.hideButtons()
         self.legend: pg.LegendItem | None = None
         _let_title_shrink(self.plot_item.titleLabel)
-        # Tick labels may widen an axis but never narrow it again: a plot whose range moves while a model trains
-        # (a density peak rising and falling) otherwise re-lays itself out each time "0.5" becomes "10" and back,
-        # re-rendering every axis — measured on the GAN panel: ~6 relayouts a second.
-        for name in ("left", "right", "bottom", "top"):
-            self.plot_item.getAxis(name).setStyle(autoReduceTextSpace=False)
         self.apply_theme(theme)
 
     def styled(self, item: Any, style: StyleFn, *, add: bool = True) -> Any:
